@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift `SIMD` types only become AVX2/FMA instructions when the target CPU is named; without it
+// they compile to scalar calls. `x86-64-v3` is refused by swiftc, so name a concrete CPU with the
+// same feature set (Haswell: AVX2 + FMA + BMI2). Elsewhere (arm64, older x86) build generically.
+#if arch(x86_64)
+let cpuFlags: [String] = ["-target-cpu", "haswell"]
+let cCPUFlags: [String] = ["-mavx2", "-mfma"]
+#else
+let cpuFlags: [String] = []
+let cCPUFlags: [String] = []
+#endif
+
+let kernelSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(cpuFlags),
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "CoReg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "coreg", targets: ["CoRegScript"]),
+        .library(name: "Kernel", targets: ["Kernel"]),
+        .library(name: "Interpreter", targets: ["Interpreter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "Kernel", swiftSettings: kernelSwiftSettings),
+        .target(name: "Interpreter", dependencies: ["Kernel"]),
+        .executableTarget(
+            name: "CoRegScript",
+            dependencies: [
+                "Kernel", "Interpreter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
+                    swiftSettings: [.unsafeFlags(cpuFlags)]),
+    ],
+    swiftLanguageModes: [.v5]
+)

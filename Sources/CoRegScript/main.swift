@@ -1,0 +1,15 @@
+import ArgumentParser
+import Kernel
+import Interpreter
+
+@main
+struct CoReg: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coreg",
+        abstract: "CoReg: train image classifiers from vision-language-model labels (noisy partial labels).",
+        version: CoRegVersion.string,
+        subcommands: [])
+    func run() throws {
+        print("coreg \(CoRegVersion.string)")
+    }
+}
