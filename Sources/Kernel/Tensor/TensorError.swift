@@ -1,0 +1,52 @@
+/// Every user-reachable failure in Kernel is a `TensorError`: it names the op and says what was
+/// expected. Kernel never traps on user input.
+public struct TensorError: Error, CustomStringConvertible, Equatable {
+    public let op: String
+    public let message: String
+    public init(_ op: String, _ message: String) {
+        self.op = op
+        self.message = message
+    }
+    public var description: String { "\(op): \(message)" }
+}
+
+@inline(__always)
+func shapeString(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+
+/// Normalises a possibly negative axis against `rank`, throwing a named error when out of range.
+func normalizeAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
+    let r = Swift.max(rank, 1)
+    let a = axis < 0 ? axis + r : axis
+    guard a >= 0 && a < r else {
+        throw TensorError(op, "axis \(axis) is out of range for a tensor of rank \(rank) (expected -\(r)..<\(r))")
+    }
+    return a
+}
+
+func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws -> [Int] {
+    guard let axes = axes else { return Array(0..<rank) }
+    var out: [Int] = []
+    for a in axes {
+        let n = try normalizeAxis(a, rank: rank, op: op)
+        if out.contains(n) { throw TensorError(op, "axis \(a) is repeated in \(axes)") }
+        out.append(n)
+    }
+    return out.sorted()
+}
+
+/// Upper bound on the number of elements a single tensor may hold (2^34 ≈ 17 G elements), so that
+/// absurd sizes fail with an error instead of an allocation trap.
+public let maxTensorElements = 1 << 34
+
+func checkedCount(_ shape: [Int], op: String) throws -> Int {
+    var n = 1
+    for d in shape {
+        guard d >= 0 else { throw TensorError(op, "negative dimension \(d) in shape \(shapeString(shape))") }
+        let (p, o) = n.multipliedReportingOverflow(by: d)
+        guard !o, p <= maxTensorElements else {
+            throw TensorError(op, "shape \(shapeString(shape)) is too large (more than \(maxTensorElements) elements)")
+        }
+        n = p
+    }
+    return n
+}
