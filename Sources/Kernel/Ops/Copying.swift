@@ -146,3 +146,16 @@ extension Tensor {
     /// A fresh copy with the same values (PyTorch's clone), differentiable.
     public func clone() -> Tensor { contiguousCopy().recorded(.asContiguous, [self]) }
 }
+
+extension Tensor {
+    /// Overwrites this tensor's elements in place with `src`, broadcast to this shape and
+    /// converted to this dtype. In-place writes bypass the tape, so a tensor that requires grad
+    /// may only be assigned inside `Tensor.noGrad` (as optimisers do).
+    public func assign(_ src: Tensor) throws {
+        if requiresGrad && GradMode.isEnabled {
+            throw TensorError("assign", "in-place assignment to a tensor that requires grad must run inside no_grad")
+        }
+        let s = try Tensor.noGrad { try src.expand(shape) }
+        try Tensor.noGrad { try s.copy(into: self) }
+    }
+}

@@ -8,8 +8,5 @@ struct CoReg: ParsableCommand {
         commandName: "coreg",
         abstract: "CoReg: train image classifiers from vision-language-model labels (noisy partial labels).",
         version: CoRegVersion.string,
-        subcommands: [])
-    func run() throws {
-        print("coreg \(CoRegVersion.string)")
-    }
+        subcommands: [Demo.self])
 }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (release build: the numeric tests need optimised kernels).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build --build-tests -c release
+swift test -c release --skip-build "$@"
+scripts/cli_tests.sh
