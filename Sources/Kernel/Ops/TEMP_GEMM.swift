@@ -1,7 +1,7 @@
 // TEMPORARY until the gemm branch lands with the packed, threaded sgemm.
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool = .shared) {
     for i in 0..<m {
         for j in 0..<n {
             var acc: Float = 0

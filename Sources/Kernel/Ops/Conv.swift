@@ -1,0 +1,222 @@
+/// 2-D convolution (NCHW), through im2col + GEMM over chunks of images. Supports stride,
+/// padding, dilation and groups (depthwise included). Forward and both backward passes use
+/// the same column layout: col[K = Cin/g·kh·kw, b·Ho·Wo] for a chunk of b images.
+
+public struct Conv2dParams: Sendable, Equatable {
+    public var stride: (Int, Int)
+    public var padding: (Int, Int)
+    public var dilation: (Int, Int)
+    public var groups: Int
+    public init(stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) {
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+    }
+    public static func == (a: Conv2dParams, b: Conv2dParams) -> Bool {
+        a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation && a.groups == b.groups
+    }
+}
+
+/// Geometry of one convolution.
+struct ConvGeom {
+    let n, cin, h, w, cout, kh, kw, ho, wo, groups: Int
+    let sh, sw, ph, pw, dh, dw: Int
+    var cinG: Int { cin / groups }
+    var coutG: Int { cout / groups }
+    var k: Int { cinG * kh * kw }
+    var hw: Int { ho * wo }
+}
+
+/// Images per GEMM chunk: enough columns to keep the GEMM efficient, few enough to stay in cache.
+func convChunk(_ g: ConvGeom) -> Int {
+    Swift.max(1, Swift.min(g.n, 4096 / Swift.max(g.hw, 1)))
+}
+
+/// col[(c·kh + i)·kw + j, img·hw + oy·wo + ox] = x[img, c0 + c, oy·sh − ph + i·dh, ox·sw − pw + j·dw]
+/// x: (n, cin, h, w) contiguous; col: (k, b·hw)
+func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int, _ col: UnsafeMutablePointer<Float>) {
+    let cols = b * g.hw
+    for c in 0..<g.cinG {
+        for i in 0..<g.kh {
+            for j in 0..<g.kw {
+                let row = col + ((c * g.kh + i) * g.kw + j) * cols
+                for bi in 0..<b {
+                    let plane = x + ((img0 + bi) * g.cin + c0 + c) * g.h * g.w
+                    let dst = row + bi * g.hw
+                    for oy in 0..<g.ho {
+                        let iy = oy * g.sh - g.ph + i * g.dh
+                        let d = dst + oy * g.wo
+                        if iy < 0 || iy >= g.h {
+                            d.update(repeating: 0, count: g.wo)
+                            continue
+                        }
+                        let src = plane + iy * g.w
+                        let ix0 = -g.pw + j * g.dw
+                        if g.sw == 1 {
+                            // contiguous run with zero edges
+                            let lo = Swift.max(0, -ix0), hi = Swift.min(g.wo, g.w - ix0)
+                            if lo > 0 { d.update(repeating: 0, count: Swift.min(lo, g.wo)) }
+                            if hi > lo { (d + lo).update(from: src + ix0 + lo, count: hi - lo) }
+                            if hi < g.wo { (d + Swift.max(hi, 0)).update(repeating: 0, count: g.wo - Swift.max(hi, 0)) }
+                        } else {
+                            for ox in 0..<g.wo {
+                                let ix = ix0 + ox * g.sw
+                                d[ox] = ix >= 0 && ix < g.w ? src[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of im2col: accumulates col back into dx.
+func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int, _ dx: UnsafeMutablePointer<Float>) {
+    let cols = b * g.hw
+    for c in 0..<g.cinG {
+        for i in 0..<g.kh {
+            for j in 0..<g.kw {
+                let row = col + ((c * g.kh + i) * g.kw + j) * cols
+                for bi in 0..<b {
+                    let plane = dx + ((img0 + bi) * g.cin + c0 + c) * g.h * g.w
+                    let src = row + bi * g.hw
+                    for oy in 0..<g.ho {
+                        let iy = oy * g.sh - g.ph + i * g.dh
+                        if iy < 0 || iy >= g.h { continue }
+                        let d = plane + iy * g.w
+                        let s = src + oy * g.wo
+                        let ix0 = -g.pw + j * g.dw
+                        for ox in 0..<g.wo {
+                            let ix = ix0 + ox * g.sw
+                            if ix >= 0 && ix < g.w { d[ix] += s[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 2-D convolution. input: (N, Cin, H, W); weight: (Cout, Cin/groups, kh, kw); bias: (Cout).
+    public static func conv2d(_ input: Tensor, _ weight: Tensor, bias: Tensor? = nil,
+                              _ p: Conv2dParams = Conv2dParams()) throws -> Tensor {
+        let op = "conv2d"
+        guard input.rank == 4 else { throw TensorError(op, "expected input of shape (N, C, H, W), got \(shapeString(input.shape))") }
+        guard weight.rank == 4 else { throw TensorError(op, "expected weight of shape (Cout, Cin/groups, kh, kw), got \(shapeString(weight.shape))") }
+        guard input.dtype == .float32, weight.dtype == .float32 else { throw TensorError(op, "expected float32 input and weight") }
+        guard p.groups >= 1, p.stride.0 >= 1, p.stride.1 >= 1, p.dilation.0 >= 1, p.dilation.1 >= 1,
+              p.padding.0 >= 0, p.padding.1 >= 0 else {
+            throw TensorError(op, "stride and dilation must be ≥ 1, padding ≥ 0 and groups ≥ 1")
+        }
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        guard cin % p.groups == 0, cout % p.groups == 0 else {
+            throw TensorError(op, "input channels (\(cin)) and output channels (\(cout)) must be divisible by groups (\(p.groups))")
+        }
+        guard cg == cin / p.groups else {
+            throw TensorError(op, "weight \(shapeString(weight.shape)) expects \(cg * p.groups) input channels, but input \(shapeString(input.shape)) has \(cin)")
+        }
+        if let b = bias, b.shape != [cout] {
+            throw TensorError(op, "bias must have shape [\(cout)], got \(shapeString(b.shape))")
+        }
+        let ho = (h + 2 * p.padding.0 - p.dilation.0 * (kh - 1) - 1) / p.stride.0 + 1
+        let wo = (w + 2 * p.padding.1 - p.dilation.1 * (kw - 1) - 1) / p.stride.1 + 1
+        guard ho > 0, wo > 0, kh > 0, kw > 0 else {
+            throw TensorError(op, "kernel \(kh)×\(kw) (dilation \(p.dilation)) does not fit input \(h)×\(w) with padding \(p.padding)")
+        }
+        let g = ConvGeom(n: n, cin: cin, h: h, w: w, cout: cout, kh: kh, kw: kw, ho: ho, wo: wo, groups: p.groups,
+                         sh: p.stride.0, sw: p.stride.1, ph: p.padding.0, pw: p.padding.1, dh: p.dilation.0, dw: p.dilation.1)
+        _ = try checkedCount([n, cout, ho, wo], op: op)
+        let x = input.contiguous(), wt = weight.contiguous()
+        let out = Tensor(uninitialized: [n, cout, ho, wo], dtype: .float32)
+        convForward(x.fptr, wt.fptr, bias?.contiguous().fptr, g, out.fptr)
+        var inputs = [input, weight]
+        if let b = bias { inputs.append(b) }
+        return out.recorded(.custom(CustomPrim(kind: .conv2d) { gout in
+            let go = gout.contiguous()
+            let needX = input.requiresGrad, needW = weight.requiresGrad
+            let dx = needX ? Tensor.zeros(valid: input.shape) : nil
+            let dw = needW ? Tensor.zeros(valid: weight.shape) : nil
+            convBackward(x.fptr, wt.fptr, go.fptr, g, dx?.fptr, dw?.fptr)
+            var grads: [Tensor?] = [dx, dw]
+            if bias != nil { grads.append(try go.sum(axes: [0, 2, 3])) }
+            return grads
+        }), inputs)
+    }
+}
+
+func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                 _ g: ConvGeom, _ out: UnsafeMutablePointer<Float>) {
+    let chunk = convChunk(g)
+    let nChunks = (g.n + chunk - 1) / chunk
+    ThreadPool.shared.parallelFor(nChunks) { ci in
+        let img0 = ci * chunk, b = Swift.min(chunk, g.n - img0)
+        let cols = b * g.hw
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.k * cols)
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.coutG * cols)
+        defer { col.deallocate(); tmp.deallocate() }
+        for gi in 0..<g.groups {
+            im2col(x, g, img0: img0, b: b, c0: gi * g.cinG, col)
+            sgemm(transA: false, transB: false, m: g.coutG, n: cols, k: g.k, alpha: 1,
+                  a: w + gi * g.coutG * g.k, lda: g.k, b: col, ldb: cols, beta: 0, c: tmp, ldc: cols, pool: .serial)
+            // tmp[co, bi·hw + s] → out[img0 + bi, gi·coutG + co, s] (+ bias)
+            for co in 0..<g.coutG {
+                let oc = gi * g.coutG + co
+                let bv = bias?[oc] ?? 0
+                for bi in 0..<b {
+                    let dst = out + ((img0 + bi) * g.cout + oc) * g.hw
+                    let src = tmp + co * cols + bi * g.hw
+                    for s in 0..<g.hw { dst[s] = src[s] + bv }
+                }
+            }
+        }
+    }
+}
+
+/// dx (if non-nil) gets the input gradient; dw (if non-nil) the weight gradient. Weight
+/// gradients are accumulated per chunk and then summed in chunk order, so the result does not
+/// depend on the thread count.
+func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: UnsafePointer<Float>,
+                  _ g: ConvGeom, _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?) {
+    let chunk = convChunk(g)
+    let nChunks = (g.n + chunk - 1) / chunk
+    let wsize = g.cout * g.k
+    let partial = dw != nil ? UnsafeMutablePointer<Float>.allocate(capacity: nChunks * wsize) : nil
+    defer { partial?.deallocate() }
+    ThreadPool.shared.parallelFor(nChunks) { ci in
+        let img0 = ci * chunk, b = Swift.min(chunk, g.n - img0)
+        let cols = b * g.hw
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.k * cols)
+        let go = UnsafeMutablePointer<Float>.allocate(capacity: g.coutG * cols)
+        defer { col.deallocate(); go.deallocate() }
+        for gi in 0..<g.groups {
+            // gather gout for this group into (coutG, b·hw)
+            for co in 0..<g.coutG {
+                for bi in 0..<b {
+                    (go + co * cols + bi * g.hw).update(from: gout + ((img0 + bi) * g.cout + gi * g.coutG + co) * g.hw, count: g.hw)
+                }
+            }
+            if let part = partial {
+                im2col(x, g, img0: img0, b: b, c0: gi * g.cinG, col)
+                // dW_g (coutG, k) = go (coutG, cols) · colᵀ (cols, k)
+                sgemm(transA: false, transB: true, m: g.coutG, n: g.k, k: cols, alpha: 1, a: go, lda: cols,
+                      b: col, ldb: cols, beta: 0, c: part + ci * wsize + gi * g.coutG * g.k, ldc: g.k, pool: .serial)
+            }
+            if let dx = dx {
+                // dcol (k, cols) = W_gᵀ (k, coutG) · go (coutG, cols)
+                sgemm(transA: true, transB: false, m: g.k, n: cols, k: g.coutG, alpha: 1, a: w + gi * g.coutG * g.k, lda: g.k,
+                      b: go, ldb: cols, beta: 0, c: col, ldc: cols, pool: .serial)
+                col2im(col, g, img0: img0, b: b, c0: gi * g.cinG, dx)
+            }
+        }
+    }
+    if let dw = dw, let part = partial {
+        for ci in 0..<nChunks {
+            let src = part + ci * wsize
+            for i in 0..<wsize { dw[i] += src[i] }
+        }
+    }
+}
