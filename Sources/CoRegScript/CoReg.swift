@@ -8,5 +8,5 @@ struct CoReg: ParsableCommand {
         commandName: "coreg",
         abstract: "CoReg: train image classifiers from vision-language-model labels (noisy partial labels).",
         version: CoRegVersion.string,
-        subcommands: [Demo.self])
+        subcommands: [Demo.self, Bench.self])
 }

@@ -92,6 +92,8 @@ public enum PrimKind: String, CaseIterable, Sendable {
     case gather, scatter_add, index_select
     // kernels of the NN layers (their VJPs live with the kernels)
     case conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, batch_norm
+    // fused losses
+    case cross_entropy
 }
 
 /// A primitive whose VJP lives with its kernel (convolution, pooling, normalisation): the backward

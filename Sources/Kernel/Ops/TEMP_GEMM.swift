@@ -14,3 +14,6 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
         }
     }
 }
+public enum GEMMBench {
+    public static func run(m: Int, n: Int, k: Int, threads: Int, repeats: Int) -> (medianSeconds: Double, gflops: Double) { (1, 0) }
+}

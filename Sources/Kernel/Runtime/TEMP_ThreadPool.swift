@@ -6,3 +6,4 @@ public final class ThreadPool: @unchecked Sendable {
     public init(threads: Int) { self.threads = threads }
     public func parallelFor(_ chunks: Int, _ body: (Int) -> Void) { for i in 0..<chunks { body(i) } }
 }
+extension ThreadPool { public static func setDefaultThreads(_ n: Int) { shared = ThreadPool(threads: n) } }

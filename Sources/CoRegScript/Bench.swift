@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Kernel
+
+/// `coreg bench …`: kernel and training-throughput benchmarks. Medians; `--json` prints one JSON
+/// object per line.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: GEMM GFLOP/s, convolution layers, training and inference images/s.",
+        subcommands: [GEMM.self, Conv.self, Train.self])
+
+    struct Common: ParsableArguments {
+        @Option(help: "Threads (default: COREG_THREADS or the number of cores).") var threads: Int?
+        @Flag(help: "Print one JSON object per line.") var json = false
+        var threadCount: Int { threads ?? defaultThreadCount() }
+    }
+
+    struct GEMM: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Single-precision GEMM GFLOP/s (C[M×N] = A[M×K]·B[K×N]).")
+        @Option var m = 1024
+        @Option var n = 1024
+        @Option var k = 1024
+        @Option(help: "Timed repetitions (median reported).") var repeats = 5
+        @OptionGroup var common: Common
+        func validate() throws {
+            guard m > 0, n > 0, k > 0, repeats > 0 else { throw ValidationError("m, n, k and repeats must be positive") }
+            guard m * k + k * n + m * n <= 1 << 31 else { throw ValidationError("matrices too large for a benchmark (over 8 GiB)") }
+        }
+        func run() throws {
+            let r = GEMMBench.run(m: m, n: n, k: k, threads: common.threadCount, repeats: repeats)
+            emit(common.json, ["bench": "gemm", "m": m, "n": n, "k": k, "threads": common.threadCount,
+                               "median_s": r.medianSeconds, "gflops": r.gflops],
+                 String(format: "gemm %d×%d×%d  threads %d  %.1f GFLOP/s  (median %.3f ms)",
+                        m, k, n, common.threadCount, r.gflops, r.medianSeconds * 1e3))
+        }
+    }
+
+    struct Conv: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Convolution layers of cnn_small and preact_resnet18, forward and backward.")
+        @Option(help: "cnn_small or preact_resnet18.") var model = "cnn_small"
+        @Option var batch = 128
+        @Option var repeats = 5
+        @OptionGroup var common: Common
+        func validate() throws {
+            guard ["cnn_small", "preact_resnet18"].contains(model) else { throw ValidationError("--model must be cnn_small or preact_resnet18") }
+            guard batch > 0, repeats > 0 else { throw ValidationError("batch and repeats must be positive") }
+        }
+        func run() throws {
+            for l in ConvBench.layers(model: model, batch: batch) {
+                let r = try ConvBench.run(l, threads: common.threadCount, repeats: repeats)
+                emit(common.json, ["bench": "conv", "model": model, "layer": l.name, "batch": batch, "threads": common.threadCount,
+                                   "forward_ms": r.forwardSeconds * 1e3, "backward_ms": r.backwardSeconds * 1e3,
+                                   "forward_gflops": r.forwardGFLOPS, "backward_gflops": r.backwardGFLOPS],
+                     String(format: "%-22@ fwd %7.2f ms (%5.1f GFLOP/s)  bwd %7.2f ms (%5.1f GFLOP/s)",
+                            l.name as NSString, r.forwardSeconds * 1e3, r.forwardGFLOPS, r.backwardSeconds * 1e3, r.backwardGFLOPS))
+            }
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Train-step (forward + backward + SGD) and inference images/s.")
+        @Option(help: "mlp, cnn_small or preact_resnet18.") var model = "cnn_small"
+        @Option var batch = 128
+        @Option(help: "Input as C×H×W, e.g. 1x28x28 or 3x32x32.") var input = "1x28x28"
+        @Option var steps = 10
+        @Option var warmup = 3
+        @OptionGroup var common: Common
+        func parsedInput() throws -> [Int] {
+            let parts = input.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 3, parts.allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
+                throw ValidationError("--input must look like 1x28x28 (C×H×W, each 1...4096), got '\(input)'")
+            }
+            return parts
+        }
+        func validate() throws {
+            _ = try parsedInput()
+            guard ["mlp", "cnn_small", "preact_resnet18"].contains(model) else { throw ValidationError("--model must be mlp, cnn_small or preact_resnet18") }
+            guard batch > 0, batch <= 65536, steps > 0, warmup >= 0 else { throw ValidationError("batch (1...65536) and steps must be positive") }
+        }
+        func run() throws {
+            let shape = try parsedInput()
+            let r = try TrainBench.run(model: model, batch: batch, input: shape, threads: common.threadCount, warmup: warmup, steps: steps)
+            emit(common.json, ["bench": "train", "model": model, "batch": batch, "input": input, "threads": common.threadCount,
+                               "train_step_ms": r.trainStepSeconds * 1e3, "infer_ms": r.inferSeconds * 1e3,
+                               "train_images_per_s": r.trainImagesPerSecond, "infer_images_per_s": r.inferImagesPerSecond],
+                 String(format: "%@ batch %d input %@ threads %d: train %.1f images/s (%.1f ms/step), inference %.1f images/s",
+                        model as NSString, batch, input as NSString, common.threadCount, r.trainImagesPerSecond,
+                        r.trainStepSeconds * 1e3, r.inferImagesPerSecond))
+        }
+    }
+}
+
+func defaultThreadCount() -> Int {
+    if let s = ProcessInfo.processInfo.environment["COREG_THREADS"], let n = Int(s), n > 0 { return n }
+    return ProcessInfo.processInfo.activeProcessorCount
+}
+
+/// Prints a JSON object (sorted keys) or the human line.
+func emit(_ json: Bool, _ obj: [String: Any], _ human: String) {
+    if json, let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]),
+       let s = String(data: data, encoding: .utf8) {
+        print(s)
+    } else {
+        print(human)
+    }
+    fflush(stdout)
+}
