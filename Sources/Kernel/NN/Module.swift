@@ -79,6 +79,9 @@ open class Module {
             guard src.shape == t.shape else {
                 throw TensorError("load_state_dict", "'\(name)': expected shape \(shapeString(t.shape)), got \(shapeString(src.shape))")
             }
+            guard src.dtype == t.dtype else {
+                throw TensorError("load_state_dict", "'\(name)': expected dtype \(t.dtype), got \(src.dtype)")
+            }
             try Tensor.noGrad { try t.assign(src) }
         }
     }

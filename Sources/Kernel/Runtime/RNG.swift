@@ -11,7 +11,7 @@ import Darwin
 /// Named sub-streams derive an independent key from the parent's seed and a name, e.g.
 /// `rng.substream("augment")`, so adding a new consumer never shifts the numbers of another.
 public final class RNG {
-    public let seed: UInt64
+    public private(set) var seed: UInt64
     private(set) var key: (UInt32, UInt32)
     /// Index of the next 128-bit block.
     public private(set) var counter: UInt64 = 0
@@ -147,17 +147,26 @@ public final class RNG {
     /// The generator's full state, for checkpoints: (seed, counter, position in the block).
     public var state: [UInt64] { [seed, counter, UInt64(used)] }
     public convenience init(state: [UInt64]) throws {
+        self.init(seed: 0)
+        try restore(state: state)
+    }
+
+    /// Puts this generator (in place) into a saved state.
+    public func restore(state: [UInt64]) throws {
         guard state.count == 3, state[2] <= 4 else {
-            throw TensorError("rng", "expected an RNG state of 3 words [seed, counter, used], got \(state.count)")
+            throw TensorError("rng", "expected an RNG state of 3 words [seed, counter, used], got \(state)")
         }
-        self.init(seed: state[0])
+        seed = state[0]
+        let k = RNG.mix(seed)
+        key = (UInt32(truncatingIfNeeded: k), UInt32(truncatingIfNeeded: k >> 32))
         if state[2] < 4 && state[1] > 0 {
             counter = state[1] - 1
             buffer = RNG.philox(counter, key)
             counter += 1
+            used = Int(state[2])
         } else {
             counter = state[1]
+            used = 4
         }
-        used = Int(state[2])
     }
 }
