@@ -22,27 +22,48 @@ import Foundation
 private let gemmMR = 6
 private let gemmNR = 16
 
-/// Cache blocking. KC×NR×4 B = 16 KiB keeps a B panel in L1d; MC×KC×4 B = 144 KiB sits in L2;
-/// KC×NC×4 B = 3 MiB sits in L3.
+/// Cache blocking. Two schedules:
+/// - wide N (the default): KC×NR×4 B = 16 KiB keeps a B panel in L1d while the packed A block
+///   (MC×KC×4 B = 144 KiB) streams from L2 and the packed B block (KC×NC) sits in L3;
+/// - skinny N (n ≤ `skinnyN`, e.g. im2col convolutions): the K block grows to ≤ 576 so that A rows
+///   are packed in long contiguous runs, each packed 6-row A panel (≤ 13.5 KiB) stays in L1d while
+///   all B panels of the block (KC×N×4 B ≤ 576 KiB) stream from L2, and A is packed in small
+///   blocks right before use (`irOuter`).
 struct GEMMBlocking {
     var kc = 256
     var mc = 144
     var nc = 3072
-    /// Read non-transposed A in place instead of packing it when N is at most this (0 = always pack).
+    /// Read non-transposed A in place instead of packing it when N is at most this (0 = never).
     var directANMax = 0
+    var irOuter = false
 
-    static let current: GEMMBlocking = {
-        var b = GEMMBlocking()
-        // Tuning hook: COREG_GEMM_BLOCKS="kc,mc,nc,directANMax".
-        if let s = ProcessInfo.processInfo.environment["COREG_GEMM_BLOCKS"] {
+    static let wide: GEMMBlocking = tuned(GEMMBlocking(), "COREG_GEMM_BLOCKS")
+    static let skinny: GEMMBlocking = tuned(
+        GEMMBlocking(kc: 576, mc: 24, nc: 3072, directANMax: 0, irOuter: true),
+        "COREG_GEMM_SKINNY_BLOCKS")
+    static let skinnyN = 256
+
+    /// Blocking for one problem; the K block is balanced so that no block is a small remainder.
+    static func forProblem(n: Int, k: Int) -> GEMMBlocking {
+        var b = n <= skinnyN ? skinny : wide
+        let blocks = (k + b.kc - 1) / b.kc
+        b.kc = (k + blocks - 1) / blocks
+        return b
+    }
+
+    /// Tuning hook: an environment variable "kc,mc,nc,directANMax,irOuter".
+    private static func tuned(_ base: GEMMBlocking, _ name: String) -> GEMMBlocking {
+        var b = base
+        if let s = ProcessInfo.processInfo.environment[name] {
             let v = s.split(separator: ",").compactMap { Int($0) }
             if v.count > 0, v[0] > 0 { b.kc = v[0] }
             if v.count > 1, v[1] > 0 { b.mc = (v[1] + gemmMR - 1) / gemmMR * gemmMR }
             if v.count > 2, v[2] > 0 { b.nc = (v[2] + gemmNR - 1) / gemmNR * gemmNR }
             if v.count > 3, v[3] >= 0 { b.directANMax = v[3] }
+            if v.count > 4 { b.irOuter = v[4] != 0 }
         }
         return b
-    }()
+    }
 }
 
 /// Problems with fewer multiply-adds than this use the plain loop (packing would dominate).
@@ -138,7 +159,7 @@ private func gemmDispatch(_ g: GEMMArgs, pool: ThreadPool, maxThreads: Int) {
                        a: g.a, lda: g.lda, b: g.b, ldb: g.ldb, beta: g.beta, c: g.c, ldc: g.ldc)
         return
     }
-    let blk = GEMMBlocking.current
+    let blk = GEMMBlocking.forProblem(n: g.n, k: g.k)
     let mTiles = (g.m + gemmMR - 1) / gemmMR
     let nTiles = (g.n + gemmNR - 1) / gemmNR
     var threads = work < gemmParallelWork ? 1 : maxThreads
@@ -211,26 +232,31 @@ private func gemmBlocked(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>, c
                 } else {
                     packAPanels(g, bufA, r0: ic, mc: mc, k0: pc, kc: kc)
                 }
-                for jr in 0..<nPanels {
+                @inline(__always) func tile(_ jr: Int, _ ir: Int) {
                     let nr = min(gemmNR, nc - jr * gemmNR)
                     let bp = UnsafePointer(bufB + jr * kc * gemmNR)
-                    for ir in 0..<mPanels {
-                        let mr = min(gemmMR, mc - ir * gemmMR)
-                        let ap: UnsafePointer<Float>, aRS: Int, aKS: Int
-                        if directA && ir < fullMPanels {
-                            ap = g.a + (ic + ir * gemmMR) * g.lda + pc
-                            aRS = g.lda; aKS = 1
-                        } else {
-                            ap = UnsafePointer(bufA + (directA ? 0 : ir * kc * gemmMR))
-                            aRS = 1; aKS = gemmMR
-                        }
-                        let cp = g.c + (ic + ir * gemmMR) * g.ldc + jc + jr * gemmNR
-                        if mr == gemmMR && nr == gemmNR {
-                            microKernel6x16(kc, ap, aRS, aKS, bp, cp, g.ldc, g.alpha, beta)
-                        } else {
-                            edgeTile(kc, ap, aRS, aKS, bp, cp, g.ldc, mr, nr, g.alpha, beta)
-                        }
+                    let mr = min(gemmMR, mc - ir * gemmMR)
+                    let ap: UnsafePointer<Float>, aRS: Int, aKS: Int
+                    if directA && ir < fullMPanels {
+                        ap = g.a + (ic + ir * gemmMR) * g.lda + pc
+                        aRS = g.lda; aKS = 1
+                    } else {
+                        ap = UnsafePointer(bufA + (directA ? 0 : ir * kc * gemmMR))
+                        aRS = 1; aKS = gemmMR
                     }
+                    let cp = g.c + (ic + ir * gemmMR) * g.ldc + jc + jr * gemmNR
+                    if mr == gemmMR && nr == gemmNR {
+                        microKernel6x16(kc, ap, aRS, aKS, bp, cp, g.ldc, g.alpha, beta)
+                    } else {
+                        edgeTile(kc, ap, aRS, aKS, bp, cp, g.ldc, mr, nr, g.alpha, beta)
+                    }
+                }
+                if blk.irOuter {
+                    // A micro-panel stays in L1 while the B panels stream from L2.
+                    for ir in 0..<mPanels { for jr in 0..<nPanels { tile(jr, ir) } }
+                } else {
+                    // B micro-panel stays in L1 while the A block streams from L2.
+                    for jr in 0..<nPanels { for ir in 0..<mPanels { tile(jr, ir) } }
                 }
                 ic += mc
             }
