@@ -12,7 +12,7 @@ import Foundation
 //     for pc over K (KC)      — the K order is fixed, so results never depend on threading
 //       pack B[pc, jc] into NR-column panels
 //       for ic over M (MC)    — packed A block (MC×KC) lives in L2
-//         pack A[ic, pc] into MR-row panels (or read A in place, see `directA`)
+//         pack A[ic, pc] into MR-row panels
 //         for jr over NR panels, for ir over MR panels: 6×16 micro-kernel (B panel stays in L1)
 // Threads split M (or N when it has more tiles) into contiguous tile ranges; each element of C is
 // computed by the same sequence of FMAs whatever the thread count, so results are bitwise equal
@@ -33,13 +33,12 @@ struct GEMMBlocking {
     var kc = 256
     var mc = 144
     var nc = 3072
-    /// Read non-transposed A in place instead of packing it when N is at most this (0 = never).
-    var directANMax = 0
+    /// Loop order inside a block: MR panels outside NR panels (skinny) or the reverse (wide).
     var irOuter = false
 
     static let wide: GEMMBlocking = tuned(GEMMBlocking(), "COREG_GEMM_BLOCKS")
     static let skinny: GEMMBlocking = tuned(
-        GEMMBlocking(kc: 576, mc: 24, nc: 3072, directANMax: 0, irOuter: true),
+        GEMMBlocking(kc: 576, mc: 24, nc: 3072, irOuter: true),
         "COREG_GEMM_SKINNY_BLOCKS")
     static let skinnyN = 256
 
@@ -51,7 +50,7 @@ struct GEMMBlocking {
         return b
     }
 
-    /// Tuning hook: an environment variable "kc,mc,nc,directANMax,irOuter".
+    /// Tuning hook: an environment variable "kc,mc,nc,irOuter".
     private static func tuned(_ base: GEMMBlocking, _ name: String) -> GEMMBlocking {
         var b = base
         if let s = ProcessInfo.processInfo.environment[name] {
@@ -59,8 +58,7 @@ struct GEMMBlocking {
             if v.count > 0, v[0] > 0 { b.kc = v[0] }
             if v.count > 1, v[1] > 0 { b.mc = (v[1] + gemmMR - 1) / gemmMR * gemmMR }
             if v.count > 2, v[2] > 0 { b.nc = (v[2] + gemmNR - 1) / gemmNR * gemmNR }
-            if v.count > 3, v[3] >= 0 { b.directANMax = v[3] }
-            if v.count > 4 { b.irOuter = v[4] != 0 }
+            if v.count > 3 { b.irOuter = v[3] != 0 }
         }
         return b
     }
@@ -208,7 +206,6 @@ private func gemmBlockedWithBuffers(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Ra
 
 private func gemmBlocked(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>, cols: Range<Int>,
                          bufA: UnsafeMutablePointer<Float>, bufB: UnsafeMutablePointer<Float>) {
-    let directA = !g.transA && g.n <= blk.directANMax
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(blk.nc, cols.upperBound - jc)
@@ -222,33 +219,17 @@ private func gemmBlocked(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>, c
             while ic < rows.upperBound {
                 let mc = min(blk.mc, rows.upperBound - ic)
                 let mPanels = (mc + gemmMR - 1) / gemmMR
-                let fullMPanels = mc / gemmMR
-                if directA {
-                    // Only a ragged last panel needs packing (zero padding).
-                    if fullMPanels < mPanels {
-                        packA(g, bufA, r0: ic + fullMPanels * gemmMR, mr: mc - fullMPanels * gemmMR,
-                              k0: pc, kc: kc)
-                    }
-                } else {
-                    packAPanels(g, bufA, r0: ic, mc: mc, k0: pc, kc: kc)
-                }
+                packAPanels(g, bufA, r0: ic, mc: mc, k0: pc, kc: kc)
                 @inline(__always) func tile(_ jr: Int, _ ir: Int) {
                     let nr = min(gemmNR, nc - jr * gemmNR)
                     let bp = UnsafePointer(bufB + jr * kc * gemmNR)
                     let mr = min(gemmMR, mc - ir * gemmMR)
-                    let ap: UnsafePointer<Float>, aRS: Int, aKS: Int
-                    if directA && ir < fullMPanels {
-                        ap = g.a + (ic + ir * gemmMR) * g.lda + pc
-                        aRS = g.lda; aKS = 1
-                    } else {
-                        ap = UnsafePointer(bufA + (directA ? 0 : ir * kc * gemmMR))
-                        aRS = 1; aKS = gemmMR
-                    }
+                    let ap = UnsafePointer(bufA + ir * kc * gemmMR)
                     let cp = g.c + (ic + ir * gemmMR) * g.ldc + jc + jr * gemmNR
                     if mr == gemmMR && nr == gemmNR {
-                        microKernel6x16(kc, ap, aRS, aKS, bp, cp, g.ldc, g.alpha, beta)
+                        microKernel6x16(kc, ap, bp, cp, g.ldc, g.alpha, beta)
                     } else {
-                        edgeTile(kc, ap, aRS, aKS, bp, cp, g.ldc, mr, nr, g.alpha, beta)
+                        edgeTile(kc, ap, bp, cp, g.ldc, mr, nr, g.alpha, beta)
                     }
                 }
                 if blk.irOuter {
@@ -384,12 +365,11 @@ private func packB(_ g: GEMMArgs, _ dst: UnsafeMutablePointer<Float>, k0: Int, k
 
 // MARK: - Micro-kernel
 
-/// C[6×16] = alpha * Σ_p A[i, p] B[p, j] + beta * C, where A[i, p] = a[i*aRS + p*aKS] and
-/// B[p, j] = b[p*16 + j] (a packed panel). beta == 0 does not read C.
-// a: (6, kc) strided;  b: (kc, 16) packed;  c: (6, 16) with row stride ldc
+/// C[6×16] = alpha * Σ_p A[i, p] B[p, j] + beta * C, where A[i, p] = a[p*6 + i] and
+/// B[p, j] = b[p*16 + j] are packed panels. beta == 0 does not read C.
+// a: (kc, 6) packed;  b: (kc, 16) packed;  c: (6, 16) with row stride ldc
 @inline(never)
-private func microKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ aRS: Int, _ aKS: Int,
-                             _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+private func microKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                              _ ldc: Int, _ alpha: Float, _ beta: Float) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -397,24 +377,23 @@ private func microKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ aRS: Int, _
     var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
     var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
     var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-    let r1 = aRS, r2 = 2 * aRS, r3 = 3 * aRS, r4 = 4 * aRS, r5 = 5 * aRS
     var ap = a
     var bp = b
     for _ in 0..<kc {
         let b0 = loadVec(bp), b1 = loadVec(bp + 8)
         var x = SIMD8<Float>(repeating: ap[0])
         c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-        x = SIMD8<Float>(repeating: ap[r1])
+        x = SIMD8<Float>(repeating: ap[1])
         c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-        x = SIMD8<Float>(repeating: ap[r2])
+        x = SIMD8<Float>(repeating: ap[2])
         c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-        x = SIMD8<Float>(repeating: ap[r3])
+        x = SIMD8<Float>(repeating: ap[3])
         c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-        x = SIMD8<Float>(repeating: ap[r4])
+        x = SIMD8<Float>(repeating: ap[4])
         c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-        x = SIMD8<Float>(repeating: ap[r5])
+        x = SIMD8<Float>(repeating: ap[5])
         c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-        ap += aKS
+        ap += gemmMR
         bp += gemmNR
     }
     storeRow(c, c00, c01, alpha, beta)
@@ -440,12 +419,11 @@ private func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ 
 
 /// A ragged tile (mr < 6 or nr < 16): run the full kernel into a scratch tile, then merge the
 /// valid part with exactly the arithmetic of `storeRow`.
-private func edgeTile(_ kc: Int, _ a: UnsafePointer<Float>, _ aRS: Int, _ aKS: Int,
-                      _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+private func edgeTile(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                       _ mr: Int, _ nr: Int, _ alpha: Float, _ beta: Float) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: gemmMR * gemmNR) { tile in
         let t = tile.baseAddress!
-        microKernel6x16(kc, a, aRS, aKS, b, t, gemmNR, 1, 0)
+        microKernel6x16(kc, a, b, t, gemmNR, 1, 0)
         for i in 0..<mr {
             let row = c + i * ldc
             let tr = t + i * gemmNR
