@@ -379,7 +379,8 @@ private func microKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePo
     var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
     var ap = a
     var bp = b
-    for _ in 0..<kc {
+    // One k step: two B vectors, six broadcast A values, twelve FMAs.
+    @inline(__always) func step(_ ap: UnsafePointer<Float>, _ bp: UnsafePointer<Float>) {
         let b0 = loadVec(bp), b1 = loadVec(bp + 8)
         var x = SIMD8<Float>(repeating: ap[0])
         c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
@@ -393,8 +394,22 @@ private func microKernel6x16(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePo
         c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
         x = SIMD8<Float>(repeating: ap[5])
         c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+    }
+    var p = 0
+    while p + 4 <= kc {
+        step(ap, bp)
+        step(ap + gemmMR, bp + gemmNR)
+        step(ap + 2 * gemmMR, bp + 2 * gemmNR)
+        step(ap + 3 * gemmMR, bp + 3 * gemmNR)
+        ap += 4 * gemmMR
+        bp += 4 * gemmNR
+        p += 4
+    }
+    while p < kc {
+        step(ap, bp)
         ap += gemmMR
         bp += gemmNR
+        p += 1
     }
     storeRow(c, c00, c01, alpha, beta)
     storeRow(c + ldc, c10, c11, alpha, beta)
