@@ -23,15 +23,16 @@ private let gemmMR = 6
 private let gemmNR = 16
 
 /// Cache blocking. Two schedules:
-/// - wide N (the default): KC×NR×4 B = 16 KiB keeps a B panel in L1d while the packed A block
-///   (MC×KC×4 B = 144 KiB) streams from L2 and the packed B block (KC×NC) sits in L3;
+/// - wide N (the default): KC×NR×4 B = 24 KiB keeps a B panel in L1d while the packed A block
+///   (MC×KC×4 B = 144 KiB) streams from L2 and the packed B block (KC×NC×4 B ≤ 4.5 MiB) sits
+///   in L3;
 /// - skinny N (n ≤ `skinnyN`, e.g. im2col convolutions): the K block grows to ≤ 576 so that A rows
 ///   are packed in long contiguous runs, each packed 6-row A panel (≤ 13.5 KiB) stays in L1d while
 ///   all B panels of the block (KC×N×4 B ≤ 576 KiB) stream from L2, and A is packed in small
 ///   blocks right before use (`irOuter`).
 struct GEMMBlocking {
-    var kc = 256
-    var mc = 144
+    var kc = 384
+    var mc = 96
     var nc = 3072
     /// Loop order inside a block: MR panels outside NR panels (skinny) or the reverse (wide).
     var irOuter = false
