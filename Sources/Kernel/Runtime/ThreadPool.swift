@@ -6,6 +6,9 @@ import Musl
 import Darwin
 #endif
 import Foundation
+#if os(Linux) && canImport(Synchronization)
+import Synchronization
+#endif
 
 /// Split `0..<n` into `parts` contiguous ranges whose sizes differ by at most one (larger ones
 /// first). Deterministic: depends only on `n` and `parts`. Empty ranges are kept, so the result
@@ -41,6 +44,45 @@ private final class PoolState: @unchecked Sendable {
     var nextChunk = 0
     var busyWorkers = 0
 
+    #if os(Linux) && canImport(Synchronization)
+    /// Mirrors of `generation` and `busyWorkers` that threads may poll without the mutex, so that
+    /// back-to-back jobs do not pay a futex wake-up (the spin is short, then threads sleep).
+    let generationMirror = Atomic<Int>(0)
+    let busyMirror = Atomic<Int>(0)
+    static let spinIterations = 20_000
+
+    /// Spins until `generation` moves past `seen` or the spin budget runs out.
+    func spinForJob(after seen: Int) {
+        for _ in 0..<PoolState.spinIterations {
+            if generationMirror.load(ordering: .acquiring) != seen { return }
+        }
+    }
+
+    /// Spins until no worker is inside a job or the spin budget runs out.
+    func spinForIdle() {
+        for _ in 0..<PoolState.spinIterations {
+            if busyMirror.load(ordering: .acquiring) == 0 { return }
+        }
+    }
+    #else
+    func spinForJob(after seen: Int) {}
+    func spinForIdle() {}
+    #endif
+
+    func setBusy(_ delta: Int) {
+        busyWorkers += delta
+        #if os(Linux) && canImport(Synchronization)
+        busyMirror.store(busyWorkers, ordering: .releasing)
+        #endif
+    }
+
+    func bumpGeneration() {
+        generation &+= 1
+        #if os(Linux) && canImport(Synchronization)
+        generationMirror.store(generation, ordering: .releasing)
+        #endif
+    }
+
     init() {
         pthread_mutex_init(mutex, nil)
         pthread_mutex_init(dispatch, nil)
@@ -70,13 +112,18 @@ private final class PoolState: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         var seen = generation
         while true {
+            if generation == seen && !shutdown {
+                pthread_mutex_unlock(mutex)
+                spinForJob(after: seen)
+                pthread_mutex_lock(mutex)
+            }
             while generation == seen && !shutdown { pthread_cond_wait(wake, mutex) }
             if shutdown { break }
             seen = generation
             if let body = job {
-                busyWorkers += 1
+                setBusy(1)
                 drain(body)
-                busyWorkers -= 1
+                setBusy(-1)
                 if busyWorkers == 0 { pthread_cond_broadcast(done) }
             }
         }
@@ -187,9 +234,14 @@ public final class ThreadPool: @unchecked Sendable {
             s.job = escaping
             s.chunks = chunks
             s.nextChunk = 0
-            s.generation &+= 1
+            s.bumpGeneration()
             pthread_cond_broadcast(s.wake)
             s.drain(escaping)
+            if s.busyWorkers > 0 {
+                pthread_mutex_unlock(s.mutex)
+                s.spinForIdle()
+                pthread_mutex_lock(s.mutex)
+            }
             // Workers that woke late find no chunks left; wait only for those still running one.
             while s.busyWorkers > 0 { pthread_cond_wait(s.done, s.mutex) }
             s.job = nil
