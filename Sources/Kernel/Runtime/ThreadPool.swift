@@ -199,8 +199,12 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Replaces `shared` with a new pool of `n` threads (the old one shuts down once unused).
     public static func setDefaultThreads(_ n: Int) {
+        if shared.threads == n { return }
         shared = ThreadPool(threads: n)
     }
+
+    /// A pool that runs everything on the calling thread (for kernels already running in parallel).
+    public static let serial = ThreadPool(threads: 1)
 
     // MARK: worker marking (for nested calls)
 
