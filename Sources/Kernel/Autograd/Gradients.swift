@@ -71,7 +71,7 @@ func vjp(_ node: Node, output: Tensor, grad g: Tensor) throws -> [Tensor?] {
         let o = out()
         return [try g * o * (1 - o)]
     case .relu:
-        return [try g * x[0].gt(Tensor(0)).float()]
+        return [try reluBackward(x[0], g)]
     case .gelu:
         let a = x[0]
         let cdf = try (a * 0.70710678118654752).unaryFloat(.neg) { 0.5 * (1 + erff($0)) }
@@ -176,4 +176,16 @@ func prodBackward(_ x: Tensor, axis: Int, keepdim: Bool, grad: Tensor) throws ->
     var inv = [Int](repeating: 0, count: x.rank)
     for (i, p) in perm.enumerated() { inv[p] = i }
     return try gk * d.permute(inv)
+}
+
+/// g · [x > 0] in one pass (the ReLU VJP is on every training step's hot path).
+func reluBackward(_ x: Tensor, _ g: Tensor) throws -> Tensor {
+    guard x.shape == g.shape, x.dtype == .float32, g.dtype == .float32 else { return try g * x.gt(Tensor(0)).float() }
+    let xc = x.contiguous(), gc = g.contiguous()
+    let out = Tensor(uninitialized: x.shape, dtype: .float32)
+    let (xp, gp, op) = (xc.fptr, gc.fptr, out.fptr)
+    parallelElementwise(x.count) { lo, hi in
+        for i in lo..<hi { op[i] = xp[i] > 0 ? gp[i] : 0 }
+    }
+    return out
 }

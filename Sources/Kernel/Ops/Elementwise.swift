@@ -7,6 +7,7 @@ import Darwin
 /// Elementwise ops with NumPy broadcasting. Arithmetic promotes bool < int32 < float32; division
 /// is true division (float); transcendental functions work in float32.
 extension Tensor {
+    @inline(__always)
     func binaryArith(_ other: Tensor, op: String, prim: @autoclosure () -> Prim,
                      _ f: (Float, Float) -> Float, int: ((Int32, Int32) -> Int32)?) throws -> Tensor {
         let shape = try broadcastShapes(self.shape, other.shape, op: op)
@@ -44,6 +45,7 @@ extension Tensor {
 
     // MARK: unary
 
+    @inline(__always)
     func unaryFloat(_ prim: @autoclosure () -> Prim, saveOutput: Bool = false, _ f: (Float) -> Float) throws -> Tensor {
         let x = try to(.float32)
         let out = Tensor(uninitialized: shape, dtype: .float32)
@@ -99,6 +101,7 @@ extension Tensor {
 
     // MARK: comparisons and logic (bool results, no gradient)
 
+    @inline(__always)
     func compare(_ o: Tensor, op: String, _ f: (Float, Float) -> Bool, _ g: (Int32, Int32) -> Bool) throws -> Tensor {
         let shape = try broadcastShapes(self.shape, o.shape, op: op)
         _ = try checkedCount(shape, op: op)

@@ -151,3 +151,13 @@ func scatterStrided<T>(_ src: UnsafePointer<T>, into dst: Tensor, _ pd: UnsafeMu
         o += n
     }
 }
+
+/// Splits n elements over the shared pool in fixed chunks of ≥ 64K elements (small arrays run
+/// inline). Chunk boundaries depend only on n, so results never depend on the thread count.
+@inline(__always)
+func parallelElementwise(_ n: Int, _ body: (Int, Int) -> Void) {
+    let grain = 1 << 16
+    if n <= grain { body(0, n); return }
+    let chunks = (n + grain - 1) / grain
+    ThreadPool.shared.parallelFor(chunks) { c in body(c * grain, Swift.min(n, (c + 1) * grain)) }
+}

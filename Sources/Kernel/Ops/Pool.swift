@@ -36,6 +36,35 @@ extension Tensor {
             let r = splitPlanes(g.planes, 64, c)
             for pl in r {
                 let src = xp + pl * g.h * g.w, dst = op + pl * g.ho * g.wo, ai = ap + pl * g.ho * g.wo
+                if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 {
+                    // the common 2×2/2 case, branch-light (ties and NaN resolve as in the general loop)
+                    for oy in 0..<g.ho {
+                        let r0 = src + 2 * oy * g.w, r1 = r0 + g.w
+                        for ox in 0..<g.wo {
+                            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                            // branch-free: max reduction, then the first lane equal to it (k ∈ 0..<4);
+                            // the rare NaN case takes the exact slow path (NaN propagates)
+                            let v = SIMD4<Float>(a, b, c, d)
+                            // compare+blend (vcmpps/vblendvps); pointwiseMax would scalarise for IEEE NaN rules
+                            let r1 = SIMD4<Float>(b, a, d, c)
+                            let m1 = v.replacing(with: r1, where: r1 .> v)
+                            let r2 = SIMD4<Float>(m1[2], m1[3], m1[0], m1[1])
+                            let m2 = m1.replacing(with: r2, where: r2 .> m1)
+                            var best = m2[0]
+                            let eq = v .== m2
+                            var k = SIMD4<Int32>(repeating: 0).replacing(with: SIMD4<Int32>(1, 2, 4, 8), where: eq)
+                                .wrappedSum().trailingZeroBitCount
+                            if (a + b + c + d).isNaN {
+                                best = a; k = 0
+                                for (q, u) in [b, c, d].enumerated() where u > best || (u.isNaN && !best.isNaN) { best = u; k = q + 1 }
+                            }
+                            let bi = (2 * oy + (k >> 1)) * g.w + 2 * ox + (k & 1)
+                            dst[oy * g.wo + ox] = best
+                            ai[oy * g.wo + ox] = Int32(bi)
+                        }
+                    }
+                    continue
+                }
                 for oy in 0..<g.ho {
                     for ox in 0..<g.wo {
                         var best = -Float.infinity, bi = -1
