@@ -147,8 +147,11 @@ public final class RNG {
     /// The generator's full state, for checkpoints: (seed, counter, position in the block).
     public var state: [UInt64] { [seed, counter, UInt64(used)] }
     public convenience init(state: [UInt64]) throws {
-        guard state.count == 3, state[2] <= 4 else {
+        guard state.count == 3 else {
             throw TensorError("rng", "expected an RNG state of 3 words [seed, counter, used], got \(state.count)")
+        }
+        guard state[2] <= 4 else {
+            throw TensorError("rng", "invalid RNG state: used (the third word) must be 0...4, got \(state[2])")
         }
         self.init(seed: state[0])
         if state[2] < 4 && state[1] > 0 {
