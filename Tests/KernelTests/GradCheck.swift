@@ -33,6 +33,15 @@ func assertClose(_ a: Tensor, _ b: [Double], shape: [Int]? = nil, rtol: Double =
 func gradCheck(_ name: String, _ inputs: [Tensor], eps: Float = 1e-2, rtol: Double = 2e-2, atol: Double = 2e-3,
                file: StaticString = #filePath, line: UInt = #line,
                _ f: ([Tensor]) throws -> Tensor) throws -> Double {
+    let r = try gradCheckResult(inputs, eps: eps, rtol: rtol, atol: atol, f)
+    if let msg = r.failure { XCTFail("\(name): \(msg)", file: file, line: line) }
+    return r.worst
+}
+
+/// The finite-difference comparison without assertions: the worst error ratio and a description
+/// of the first failure (nil when every gradient is within tolerance).
+func gradCheckResult(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Double = 2e-2, atol: Double = 2e-3,
+                     _ f: ([Tensor]) throws -> Tensor) throws -> (worst: Double, failure: String?) {
     let rng = RNG(seed: 12345)
     for x in inputs where x.dtype == .float32 { try x.requiresGrad(true); x.zeroGrad() }
     let y = try f(inputs)
@@ -41,8 +50,8 @@ func gradCheck(_ name: String, _ inputs: [Tensor], eps: Float = 1e-2, rtol: Doub
     try loss.backward()
     var worst = 0.0
     for (k, x) in inputs.enumerated() where x.dtype == .float32 {
-        guard let g = x.grad else { XCTFail("\(name): input \(k) got no gradient", file: file, line: line); continue }
-        XCTAssertEqual(g.shape, x.shape, "\(name): gradient shape", file: file, line: line)
+        guard let g = x.grad else { return (.infinity, "input \(k) got no gradient") }
+        guard g.shape == x.shape else { return (.infinity, "gradient shape \(g.shape) differs from input shape \(x.shape)") }
         let analytic = g.toDoubles()
         let base = x.toFloats()
         for i in 0..<base.count {
@@ -58,12 +67,15 @@ func gradCheck(_ name: String, _ inputs: [Tensor], eps: Float = 1e-2, rtol: Doub
             let err = Swift.abs(analytic[i] - num) / (atol + rtol * Swift.abs(num))
             worst = Swift.max(worst, err)
             if err > 1 {
-                XCTFail("\(name): d/dx\(k)[\(i)] analytic \(analytic[i]) vs numeric \(num) (x = \(base[i]))", file: file, line: line)
-                return worst
+                return (worst, "d/dx\(k)[\(i)] analytic \(analytic[i]) vs numeric \(num) (x = \(base[i]), shape \(x.shape))")
             }
         }
     }
-    return worst
+    return (worst, nil)
+}
+
+func gradCheckResult(_ inputs: [Tensor], tol: Tol, _ f: ([Tensor]) throws -> Tensor) throws -> (worst: Double, failure: String?) {
+    try gradCheckResult(inputs, eps: tol.eps, rtol: tol.rtol, atol: tol.atol, f)
 }
 
 /// Random inputs away from kinks: values in ±[lo, hi].
@@ -80,4 +92,63 @@ func away(_ shape: [Int], lo: Float = 0.2, hi: Float = 1.5, seed: UInt64) throws
 
 func positive(_ shape: [Int], lo: Float = 0.3, hi: Float = 2, seed: UInt64) throws -> Tensor {
     try Tensor.rand(shape, low: lo, high: hi, rng: RNG(seed: seed))
+}
+
+/// Values whose pairwise gaps are at least `gap` (a shuffled, jittered ladder), for ops with
+/// kinks at ties (max/min along an axis, sort, topk, maximum/minimum).
+func distinct(_ shape: [Int], gap: Float = 0.1, seed: UInt64) throws -> Tensor {
+    let rng = RNG(seed: seed)
+    let n = shape.reduce(1, *)
+    let perm = try Tensor.randperm(n, rng: rng).toInts()
+    var v = [Float](repeating: 0, count: n)
+    for i in 0..<n {
+        v[i] = (Float(perm[i]) - Float(n) / 2) * gap * 1.5 + gap * 0.25 * rng.nextFloat()
+    }
+    return try Tensor(v, shape: shape)
+}
+
+/// A random bool mask (about half true) from `seed`.
+func mask(_ shape: [Int], seed: UInt64) throws -> Tensor {
+    try Tensor.rand(shape, rng: RNG(seed: seed)).gt(Tensor(0.5))
+}
+
+/// Per-op finite-difference settings: step `eps` and the tolerance that the analytic gradient
+/// must meet against the central difference, |a − n| ≤ atol + rtol·|n|.
+struct Tol: CustomStringConvertible {
+    var eps: Float
+    var rtol: Double
+    var atol: Double
+    var description: String { "eps \(eps), rtol \(rtol), atol \(atol)" }
+
+    /// Linear, bilinear and piecewise-linear ops (away from kinks): central differences are exact
+    /// up to float32 rounding of the loss.
+    static let linear = Tol(eps: 1e-2, rtol: 1e-3, atol: 1e-3)
+    /// Smooth nonlinear ops on well-scaled inputs.
+    static let smooth = Tol(eps: 5e-3, rtol: 1e-2, atol: 1e-3)
+    /// Ops with large higher derivatives (1/x, x^y, log near small x): a smaller step.
+    static let steep = Tol(eps: 1e-3, rtol: 1e-2, atol: 3e-3)
+}
+
+@discardableResult
+func gradCheck(_ name: String, _ inputs: [Tensor], tol: Tol,
+               file: StaticString = #filePath, line: UInt = #line,
+               _ f: ([Tensor]) throws -> Tensor) throws -> Double {
+    try gradCheck(name, inputs, eps: tol.eps, rtol: tol.rtol, atol: tol.atol, file: file, line: line, f)
+}
+
+/// Asserts that `body` throws a `TensorError` from `op` whose message contains every string in
+/// `mentions`.
+func assertThrows<T>(_ op: String, _ mentions: [String] = [], file: StaticString = #filePath, line: UInt = #line,
+                     _ body: () throws -> T) {
+    do {
+        _ = try body()
+        XCTFail("expected a \(op) error, but nothing was thrown", file: file, line: line)
+    } catch let e as TensorError {
+        XCTAssertEqual(e.op, op, "wrong op in error: \(e)", file: file, line: line)
+        for m in mentions where !e.message.contains(m) {
+            XCTFail("error message does not mention '\(m)': \(e)", file: file, line: line)
+        }
+    } catch {
+        XCTFail("expected a TensorError, got \(error)", file: file, line: line)
+    }
 }

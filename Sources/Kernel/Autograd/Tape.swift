@@ -1,7 +1,7 @@
 /// The dynamic tape: each result that requires grad holds the `Node` that made it.
 final class Node {
     let prim: Prim
-    let inputs: [Tensor]
+    private(set) var inputs: [Tensor]
     /// The output's shape and, for ops whose VJP needs it, the output itself (held weakly would
     /// break the chain when the user drops it, so ops that need it save it explicitly).
     let saved: Tensor?
@@ -9,6 +9,27 @@ final class Node {
         self.prim = prim
         self.inputs = inputs
         self.saved = saved
+    }
+
+    /// Tears a dying tape down iteratively: releasing it recursively (tensor → node → inputs → …)
+    /// overflows the stack after ~25,000 chained ops.
+    deinit {
+        var pending: [Node] = []
+        Node.release(&inputs, into: &pending)
+        while var n = pending.popLast() {
+            if isKnownUniquelyReferenced(&n) { Node.release(&n.inputs, into: &pending) }
+        }
+    }
+
+    /// Empties `tensors`, first moving the nodes of those that die with it onto `pending`.
+    private static func release(_ tensors: inout [Tensor], into pending: inout [Node]) {
+        for i in tensors.indices where isKnownUniquelyReferenced(&tensors[i]) {
+            if let n = tensors[i].node {
+                tensors[i].node = nil
+                pending.append(n)
+            }
+        }
+        tensors.removeAll()
     }
 }
 

@@ -57,8 +57,8 @@ extension Tensor {
 
     /// Views of consecutive pieces of the given sizes along `axis`.
     public func split(sizes: [Int], axis: Int = 0) throws -> [Tensor] {
-        let a = try normalizeAxis(axis, rank: rank, op: "split")
-        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[a] else {
+        let a = try normalizeDimAxis(axis, rank: rank, op: "split")
+        guard sizes.allSatisfy({ $0 >= 0 && $0 <= shape[a] }), sizes.reduce(0, +) == shape[a] else {
             throw TensorError("split", "sizes \(sizes) do not add up to \(shape[a]), the size of axis \(axis)")
         }
         var start = 0
@@ -70,7 +70,7 @@ extension Tensor {
     /// Pieces of `size` along `axis` (the last may be smaller).
     public func split(size: Int, axis: Int = 0) throws -> [Tensor] {
         guard size > 0 else { throw TensorError("split", "split size must be positive, got \(size)") }
-        let a = try normalizeAxis(axis, rank: rank, op: "split")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "split")
         let n = shape[a]
         var sizes = Array(repeating: size, count: n / size)
         if n % size != 0 { sizes.append(n % size) }
@@ -79,7 +79,7 @@ extension Tensor {
     /// `chunks` pieces of nearly equal size along `axis` (PyTorch's chunk).
     public func chunk(_ chunks: Int, axis: Int = 0) throws -> [Tensor] {
         guard chunks > 0 else { throw TensorError("chunk", "number of chunks must be positive, got \(chunks)") }
-        let a = try normalizeAxis(axis, rank: rank, op: "chunk")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "chunk")
         let size = Swift.max(1, (shape[a] + chunks - 1) / chunks)
         return try split(size: size, axis: a)
     }
@@ -95,7 +95,9 @@ extension Tensor {
         for (r, d) in zip(repeats, src.shape) {
             inter += [1, d]
             exp += [r, d]
-            final.append(r * d)
+            let (p, o) = r.multipliedReportingOverflow(by: d)
+            guard !o else { throw TensorError("repeat", "repeating shape \(shapeString(shape)) by \(repeats) is too large") }
+            final.append(p)
         }
         _ = try checkedCount(final, op: "repeat")
         return try src.reshape(inter).expand(exp).contiguous().reshape(final)
@@ -106,13 +108,13 @@ extension Tensor {
         guard widths.count <= rank else {
             throw TensorError("pad", "\(widths.count) padding pairs given for a tensor of rank \(rank)")
         }
-        guard widths.allSatisfy({ $0.0 >= 0 && $0.1 >= 0 }) else {
-            throw TensorError("pad", "padding widths must be ≥ 0")
+        guard widths.allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 <= maxTensorElements && $0.1 <= maxTensorElements }) else {
+            throw TensorError("pad", "padding widths must be in 0...\(maxTensorElements), got \(widths.map { [$0.0, $0.1] })")
         }
         let full = Array(repeating: (0, 0), count: rank - widths.count) + widths
         var shape = self.shape
         for d in 0..<rank { shape[d] += full[d].0 + full[d].1 }
-        let out = try Tensor.full(shape, value, dtype: dtype)
+        let out = try Tensor.filled(shape, value, dtype, op: "pad")
         var inner = out
         for d in 0..<rank { inner = try inner.narrow(axis: d, start: full[d].0, length: self.shape[d]) }
         try Tensor.noGrad { try copy(into: inner) }

@@ -32,7 +32,15 @@ extension Tensor {
     public func div(_ o: Tensor) throws -> Tensor { try binaryArith(o, op: "div", prim: .div, { $0 / $1 }, int: nil) }
     public func pow(_ o: Tensor) throws -> Tensor {
         try binaryArith(o, op: "pow", prim: .pow, { Glibc.powf($0, $1) }, int: { a, b in
-            b < 0 ? 0 : Int32(truncatingIfNeeded: Int64(Glibc.pow(Double(a), Double(b))))
+            // wrapping square-and-multiply (converting a huge Double power to Int64 traps)
+            if b < 0 { return 0 }
+            var r: Int32 = 1, x = a, e = b
+            while e > 0 {
+                if e & 1 == 1 { r = r &* x }
+                x = x &* x
+                e >>= 1
+            }
+            return r
         })
     }
     public func pow(_ e: Double) throws -> Tensor { try pow(Tensor(e)) }
@@ -168,6 +176,9 @@ extension Tensor {
     /// Replaces elements where `mask` is true by `value`.
     public func maskedFill(_ mask: Tensor, _ value: Double) throws -> Tensor {
         guard mask.dtype == .bool else { throw TensorError("masked_fill", "mask must be bool, got \(mask.dtype)") }
+        guard try broadcastShapes(shape, mask.shape, op: "masked_fill") == shape else {
+            throw TensorError("masked_fill", "mask of shape \(shapeString(mask.shape)) does not broadcast to \(shapeString(shape))")
+        }
         let r = try Tensor.where(mask, Tensor(value, dtype: dtype), self)
         guard r.shape == shape else {
             throw TensorError("masked_fill", "mask of shape \(shapeString(mask.shape)) does not broadcast to \(shapeString(shape))")

@@ -45,7 +45,7 @@ extension Tensor {
 
     /// out[pos] = self[pos with axis replaced by index[pos]] (PyTorch's gather).
     public func gather(axis: Int, index: Tensor) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "gather")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "gather")
         let idx = try checkIndex(index, op: "gather")
         let offs = try gatherOffsets(a, idx, op: "gather")
         let out = Tensor(uninitialized: idx.shape, dtype: dtype)
@@ -59,7 +59,7 @@ extension Tensor {
 
     /// A copy of self with src added at the gathered positions (PyTorch's scatter_add).
     public func scatterAdd(axis: Int, index: Tensor, src: Tensor) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "scatter_add")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "scatter_add")
         let idx = try checkIndex(index, op: "scatter_add")
         guard src.rank == idx.rank, (0..<src.rank).allSatisfy({ idx.shape[$0] <= src.shape[$0] }) else {
             throw TensorError("scatter_add", "src shape \(shapeString(src.shape)) must cover index shape \(shapeString(idx.shape))")
@@ -83,7 +83,7 @@ extension Tensor {
 
     /// Rows (slices along `axis`) picked by a 1-D int32 index.
     public func indexSelect(axis: Int, index: Tensor) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "index_select")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "index_select")
         let idx = try checkIndex(index, op: "index_select")
         guard idx.rank <= 1 else { throw TensorError("index_select", "index must be 1-D, got shape \(shapeString(idx.shape))") }
         var shape = self.shape
@@ -136,7 +136,7 @@ extension Tensor {
         guard dtype == .int32 else { throw TensorError("one_hot", "expected an int32 tensor of class indices, got \(dtype)") }
         guard classes > 0 else { throw TensorError("one_hot", "number of classes must be positive, got \(classes)") }
         let x = contiguous()
-        let out = try Tensor.zeros(shape + [classes])
+        let out = try Tensor.filled(shape + [classes], 0, .float32, op: "one_hot")
         for i in 0..<count {
             let c = Int(x.iptr[i])
             guard c >= 0 && c < classes else {

@@ -5,6 +5,11 @@ extension Tensor {
         guard rank >= 1, other.rank >= 1 else {
             throw TensorError("matmul", "both operands must have at least 1 dimension, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
         }
+        // checked here so that the message shows the operands as given (before 1-D promotion)
+        let k1 = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
+        guard k1 == k2 else {
+            throw TensorError("matmul", "inner dimensions differ: \(shapeString(shape)) @ \(shapeString(other.shape)) (\(k1) vs \(k2))")
+        }
         let a = rank == 1 ? try unsqueeze(0) : self
         let b = other.rank == 1 ? try other.unsqueeze(-1) : other
         var r = try a.matmul2(b)
@@ -39,7 +44,9 @@ extension Tensor {
         guard dtype == .float32 && other.dtype == .float32 else {
             return try to(.float32).matmul2(other.to(.float32))
         }
-        let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")
+        guard let batch = try? broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul") else {
+            throw TensorError("matmul", "batch dimensions of \(shapeString(shape)) and \(shapeString(other.shape)) cannot be broadcast together")
+        }
         let outShape = batch + [m, n]
         _ = try checkedCount(outShape, op: "matmul")
         let out = Tensor(uninitialized: outShape, dtype: .float32)

@@ -194,6 +194,7 @@ extension Tensor {
     /// p-norm over axes (p = 2 by default; p = .infinity gives the max-abs norm).
     public func norm(p: Double = 2, axes: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
         guard p > 0 else { throw TensorError("norm", "p must be positive, got \(p)") }
+        _ = try normalizeAxes(axes, rank: rank, op: "norm")
         let x = try to(.float32)
         if p == .infinity { return try x.abs().amax(axes: axes, keepdim: keepdim) }
         if p == 2 { return try (x * x).sum(axes: axes, keepdim: keepdim).sqrt() }

@@ -32,8 +32,8 @@ public final class BufferPool: @unchecked Sendable {
     func take(byteCount: Int) -> UnsafeMutableRawPointer {
         let c = BufferPool.sizeClass(byteCount)
         pthread_mutex_lock(&lock)
-        if var list = free[c], let p = list.popLast() {
-            free[c] = list
+        // pop in place: copying the list out of the dictionary and back made every take O(list)
+        if let p = free[c]?.popLast() {
             cachedBytes -= c
             hits += 1
             pthread_mutex_unlock(&lock)

@@ -153,8 +153,11 @@ public final class RNG {
 
     /// Puts this generator (in place) into a saved state.
     public func restore(state: [UInt64]) throws {
-        guard state.count == 3, state[2] <= 4 else {
-            throw TensorError("rng", "expected an RNG state of 3 words [seed, counter, used], got \(state)")
+        guard state.count == 3 else {
+            throw TensorError("rng", "expected an RNG state of 3 words [seed, counter, used], got \(state.count)")
+        }
+        guard state[2] <= 4 else {
+            throw TensorError("rng", "invalid RNG state: used (the third word) must be 0...4, got \(state[2])")
         }
         seed = state[0]
         let k = RNG.mix(seed)

@@ -9,12 +9,15 @@ extension Tensor {
     // MARK: filled tensors
 
     public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) throws -> Tensor {
-        let t = try Tensor.empty(shape, dtype: dtype, op: "full")
+        try filled(shape, value, dtype, op: "full")
+    }
+    static func filled(_ shape: [Int], _ value: Double, _ dtype: DType, op: String) throws -> Tensor {
+        let t = try Tensor.empty(shape, dtype: dtype, op: op)
         t.fill(value)
         return t
     }
     public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
-        try full(shape, 0, dtype: dtype)
+        try filled(shape, 0, dtype, op: "zeros")
     }
     /// Internal non-throwing variants for shapes already known to be valid.
     static func zeros(valid shape: [Int], dtype: DType = .float32) -> Tensor {
@@ -27,7 +30,7 @@ extension Tensor {
         t.fill(1)
         return t
     }
-    public static func ones(_ shape: [Int], dtype: DType) throws -> Tensor { try full(shape, 1, dtype: dtype) }
+    public static func ones(_ shape: [Int], dtype: DType) throws -> Tensor { try filled(shape, 1, dtype, op: "ones") }
     public static func zerosLike(_ t: Tensor) -> Tensor { zeros(valid: t.shape, dtype: t.dtype) }
     public static func onesLike(_ t: Tensor) -> Tensor {
         let o = Tensor(uninitialized: t.shape, dtype: t.dtype)
@@ -46,7 +49,7 @@ extension Tensor {
         let n = count
         switch dtype {
         case .float32: fptr.update(repeating: Float(value), count: n)
-        case .int32: iptr.update(repeating: Int32(clamping: Int64(value.isFinite ? value : 0)), count: n)
+        case .int32: iptr.update(repeating: value.isFinite ? int32Saturating(value) : 0, count: n)
         case .bool: bptr.update(repeating: value != 0 ? 1 : 0, count: n)
         }
     }
@@ -95,7 +98,7 @@ extension Tensor {
         let t = Tensor(uninitialized: shape, dtype: dtype)
         switch dtype {
         case .float32: for i in 0..<n { t.fptr[i] = Float(values[i]) }
-        case .int32: for i in 0..<n { t.iptr[i] = Int32(clamping: Int64(values[i].isFinite ? values[i] : 0)) }
+        case .int32: for i in 0..<n { t.iptr[i] = values[i].isFinite ? int32Saturating(values[i]) : 0 }
         case .bool: for i in 0..<n { t.bptr[i] = values[i] != 0 ? 1 : 0 }
         }
         return t
@@ -125,7 +128,7 @@ extension Tensor {
                     throw TensorError("tensor", "ragged nested list at \(path): expected a list of \(shape[depth]), got a number")
                 }
                 allBool = false
-                if v != v.rounded() || !v.isFinite { allInt = false }
+                if v != v.rounded() || !v.isFinite || Swift.abs(v) > 2147483647 { allInt = false }
                 values.append(v)
             case .bool(let b):
                 guard depth == shape.count else {
@@ -146,14 +149,18 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("arange", "step must be finite and non-zero, bounds finite (got start \(start), end \(end), step \(step))")
         }
-        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        let steps = ((end - start) / step).rounded(.up)
+        guard steps <= Double(maxTensorElements) else {
+            throw TensorError("arange", "range \(start)..<\(end) with step \(step) has too many elements (more than \(maxTensorElements))")
+        }
+        let n = Swift.max(0, Int(steps))
         let dt = dtype ?? ((start == start.rounded() && step == step.rounded()) ? .int32 : .float32)
         let t = try Tensor.empty([n], dtype: dt, op: "arange")
         for i in 0..<n {
             let v = start + Double(i) * step
             switch dt {
             case .float32: t.fptr[i] = Float(v)
-            case .int32: t.iptr[i] = Int32(clamping: Int64(v))
+            case .int32: t.iptr[i] = int32Saturating(v)
             case .bool: t.bptr[i] = v != 0 ? 1 : 0
             }
         }
@@ -196,7 +203,7 @@ extension Tensor {
     /// Integers uniform in low..<high (int32).
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], rng: RNG? = nil) throws -> Tensor {
         guard high > low else { throw TensorError("randint", "high (\(high)) must be greater than low (\(low))") }
-        guard high - low <= Int(UInt32.max), low >= Int(Int32.min), high - 1 <= Int(Int32.max) else {
+        guard low >= Int(Int32.min), high - 1 <= Int(Int32.max) else {
             throw TensorError("randint", "range \(low)..<\(high) does not fit int32")
         }
         let t = try Tensor.empty(shape, dtype: .int32, op: "randint")
@@ -228,7 +235,7 @@ extension Tensor {
         let out = Tensor(uninitialized: shape, dtype: dt)
         switch (dtype, dt) {
         case (.float32, .int32):
-            unaryKernel(self, storage.floats, out.iptr) { $0.isFinite ? Int32(clamping: Int64($0.rounded(.towardZero))) : 0 }
+            unaryKernel(self, storage.floats, out.iptr) { $0.isFinite ? int32Saturating(Double($0)) : 0 }
         case (.float32, .bool): unaryKernel(self, storage.floats, out.bptr) { $0 != 0 ? 1 : 0 }
         case (.int32, .float32): unaryKernel(self, storage.ints, out.fptr) { Float($0) }
         case (.int32, .bool): unaryKernel(self, storage.ints, out.bptr) { $0 != 0 ? 1 : 0 }

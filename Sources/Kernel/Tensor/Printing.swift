@@ -27,13 +27,17 @@ extension Tensor: CustomStringConvertible {
         var body: String
         if rank == 0 {
             body = fmt.format(shown.first ?? 0)
+        } else if count == 0 {
+            body = "[]"
         } else {
             var cursor = 0
             body = render(0, summarize, opts, fmt, indent: prefix.count, shown, &cursor)
         }
         var suffix: [String] = []
-        if count == 0 { suffix.append("size=\(shapeString(shape))") }
-        if dtype != .float32 { suffix.append("dtype=\(dtype)") }
+        // as PyTorch: an empty tensor shows its size unless it is 1-D; float32 and bool are the
+        // default dtypes and show no suffix
+        if count == 0 && rank != 1 { suffix.append("size=(" + shape.map(String.init).joined(separator: ", ") + ")") }
+        if dtype == .int32 { suffix.append("dtype=\(dtype)") }
         if requiresGrad { suffix.append(node == nil ? "requires_grad=True" : "grad_fn=<\(node!.prim.kind.rawValue)>") }
         if !suffix.isEmpty { body += ", " + suffix.joined(separator: ", ") }
         return prefix + body + ")"
@@ -64,10 +68,10 @@ extension Tensor: CustomStringConvertible {
         if d == rank - 1 {
             var items: [String] = []
             for i in idx {
-                if i < 0 { items.append("...") } else { items.append(fmt.format(vals[cursor])); cursor += 1 }
+                if i < 0 { items.append(" ...") } else { items.append(fmt.format(vals[cursor])); cursor += 1 }
             }
             // wrap long rows
-            let per = Swift.max(1, (opts.lineWidth - indent - 1) / (fmt.width + 2))
+            let per = Swift.max(1, (opts.lineWidth - indent) / (fmt.width + 2))
             if items.count <= per { return "[" + items.joined(separator: ", ") + "]" }
             var lines: [String] = []
             var i = 0
@@ -104,14 +108,17 @@ struct ElementFormatter {
             intMode = finite.allSatisfy { $0 == $0.rounded() }
             if let mx = nonzero.max(), let mn = nonzero.min() {
                 if intMode {
-                    sciMode = mx > 1e8
+                    sciMode = mx / mn > 1000 || mx > 1e8
                 } else {
                     sciMode = mx / mn > 1000 || mx > 1e8 || mn < 1e-4
                 }
             }
             if let forced = opts.sciMode { sciMode = forced }
         }
-        width = values.map { format($0).count }.max() ?? 1
+        // PyTorch sizes float columns by the finite nonzero values only (nan/inf/0 may be narrower
+        // or wider); other dtypes by every value.
+        let sized = dtype == .float32 ? values.filter { $0.isFinite && $0 != 0 } : values
+        width = Swift.max(1, sized.map { raw($0).count }.max() ?? 1)
     }
 
     func raw(_ v: Double) -> String {

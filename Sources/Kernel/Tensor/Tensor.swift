@@ -134,7 +134,7 @@ public final class Tensor {
     /// All elements as Int32 (floats truncate toward zero).
     public func toInts() -> [Int32] {
         if dtype == .int32 && isContiguous { return Array(UnsafeBufferPointer(start: iptr, count: count)) }
-        return toDoubles().map { $0.isFinite ? Int32(clamping: Int64($0.rounded(.towardZero))) : 0 }
+        return toDoubles().map { $0.isFinite ? int32Saturating($0) : 0 }
     }
 
     public func toBools() -> [Bool] { toDoubles().map { $0 != 0 } }

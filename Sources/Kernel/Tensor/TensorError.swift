@@ -23,6 +23,22 @@ func normalizeAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
     return a
 }
 
+/// Like `normalizeAxis`, for ops that index along the axis (slice, select, split, gather, …):
+/// a 0-d tensor has no axis to index.
+func normalizeDimAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
+    guard rank > 0 else { throw TensorError(op, "cannot be applied to a 0-d tensor (axis \(axis))") }
+    return try normalizeAxis(axis, rank: rank, op: op)
+}
+
+/// Converts to int32, saturating (NaN → 0); `Int64(_:)` traps on values beyond ±9.2e18.
+@inline(__always)
+func int32Saturating(_ v: Double) -> Int32 {
+    if v.isNaN { return 0 }
+    if v >= 2147483647 { return .max }
+    if v <= -2147483648 { return .min }
+    return Int32(v.rounded(.towardZero))
+}
+
 func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws -> [Int] {
     guard let axes = axes else { return Array(0..<rank) }
     var out: [Int] = []
@@ -31,7 +47,8 @@ func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws -> [Int] {
         if out.contains(n) { throw TensorError(op, "axis \(a) is repeated in \(axes)") }
         out.append(n)
     }
-    return out.sorted()
+    // a 0-d tensor accepts axis 0 / -1 (as PyTorch) and reduces over nothing
+    return rank == 0 ? [] : out.sorted()
 }
 
 /// Upper bound on the number of elements a single tensor may hold (2^34 ≈ 17 G elements), so that

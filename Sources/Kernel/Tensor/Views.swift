@@ -24,7 +24,7 @@ extension Tensor {
         guard unknown.count <= 1 else { throw TensorError(op, "only one dimension can be -1 in \(shapeString(requested))") }
         for d in s where d < -1 { throw TensorError(op, "invalid dimension \(d) in \(shapeString(requested))") }
         if let u = unknown.first {
-            let known = s.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
+            let known = try checkedCount(s.enumerated().filter { $0.offset != u }.map { $0.element }, op: op)
             guard known > 0, count % known == 0 else {
                 throw TensorError(op, "cannot reshape tensor of shape \(shapeString(shape)) (\(count) elements) into \(shapeString(requested))")
             }
@@ -127,7 +127,7 @@ extension Tensor {
 
     /// Python-style slice along one axis: start/end may be nil or negative, step may be negative.
     public func slice(axis: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "slice")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "slice")
         guard step != 0 else { throw TensorError("slice", "slice step cannot be zero") }
         let n = shape[a]
         var lo: Int, hi: Int
@@ -138,20 +138,23 @@ extension Tensor {
             lo = start.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? n - 1
             hi = end.map { $0 < 0 ? Swift.max($0 + n, -1) : Swift.min($0, n - 1) } ?? -1
         }
-        let cnt = step > 0 ? Swift.max(0, (hi - lo + step - 1) / step) : Swift.max(0, (lo - hi + (-step) - 1) / (-step))
+        // written so that no step (up to ±Int.max) overflows
+        let mag = step == Int.min ? Int.max : Swift.abs(step)
+        let cnt = step > 0 ? (hi > lo ? (hi - lo - 1) / mag + 1 : 0) : (lo > hi ? (lo - hi - 1) / mag + 1 : 0)
         if cnt == n && step == 1 { return self }
+        let st1 = cnt <= 1 ? 1 : step  // with one element the step is irrelevant (and may be huge)
         var s = shape, st = strides
         s[a] = cnt
-        st[a] = strides[a] * step
+        st[a] = strides[a] * st1
         let off = cnt == 0 ? offset : offset + lo * strides[a]
-        return view(s, st, off).recorded(.slice(a, cnt == 0 ? 0 : lo, step), [self])
+        return view(s, st, off).recorded(.slice(a, cnt == 0 ? 0 : lo, st1), [self])
     }
 
     /// `length` elements from `start` along `axis` (PyTorch's narrow).
     public func narrow(axis: Int, start: Int, length: Int) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "narrow")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "narrow")
         let s = start < 0 ? start + shape[a] : start
-        guard s >= 0, length >= 0, s + length <= shape[a] else {
+        guard s >= 0, length >= 0, s <= shape[a], length <= shape[a] - s else {
             throw TensorError("narrow", "start \(start) and length \(length) exceed axis \(axis) of size \(shape[a])")
         }
         return try slice(axis: a, start: s, end: s + length)
@@ -159,7 +162,7 @@ extension Tensor {
 
     /// The sub-tensor at `index` along `axis`, with that axis removed.
     public func select(axis: Int, index: Int) throws -> Tensor {
-        let a = try normalizeAxis(axis, rank: rank, op: "select")
+        let a = try normalizeDimAxis(axis, rank: rank, op: "select")
         let i = index < 0 ? index + shape[a] : index
         guard i >= 0 && i < shape[a] else {
             throw TensorError("index", "index \(index) is out of range for axis \(axis) of size \(shape[a])")
