@@ -239,3 +239,85 @@ public func sampleGamma(_ alpha: Double, rng: RNG) -> Double {
         if log(Swift.max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
     }
 }
+
+/// Distribution alignment (spec §2.2, the code's `perform_da`): a buffer of stored per-sample
+/// predictions (N, C), initialised uniform and overwritten with raw softmax outputs; alignment
+/// divides predictions by (mean of the buffer / prior) and renormalises.
+public final class DistributionAlignment {
+    public let buffer: Tensor   // (N, C)
+    public let prior: Tensor    // (C)
+    public init(samples n: Int, classes c: Int, prior: Tensor? = nil) throws {
+        guard n > 0, c > 0 else { throw TensorError("distribution_alignment", "need N > 0 samples and C > 0 classes") }
+        buffer = try Tensor.full([n, c], 1 / Double(c))
+        if let p = prior {
+            guard p.shape == [c] else { throw TensorError("distribution_alignment", "prior must have shape [\(c)], got \(shapeString(p.shape))") }
+            self.prior = try p.to(.float32).contiguous()
+        } else {
+            self.prior = try Tensor.full([c], 1 / Double(c))
+        }
+    }
+    /// Overwrites the stored predictions of `indices` (int32 (B)) with `probs` (B, C).
+    public func store(indices: Tensor, probs: Tensor) throws {
+        let c = buffer.shape[1]
+        guard indices.dtype == .int32, indices.rank == 1, probs.shape == [indices.shape[0], c] else {
+            throw TensorError("distribution_alignment", "expected int indices (B) and probs (B, \(c)), got \(shapeString(indices.shape)) and \(shapeString(probs.shape))")
+        }
+        let idx = indices.contiguous(), p = try probs.detach().to(.float32).contiguous()
+        let n = buffer.shape[0]
+        for i in 0..<idx.count {
+            let r = Int(idx.iptr[i])
+            guard r >= 0 && r < n else { throw TensorError("distribution_alignment", "index \(r) out of range for \(n) samples") }
+            (buffer.fptr + r * c).update(from: p.fptr + i * c, count: c)
+        }
+    }
+    /// p / (mean(buffer) / prior), renormalised per row.
+    public func align(_ probs: Tensor) throws -> Tensor {
+        guard probs.rank == 2, probs.shape[1] == buffer.shape[1] else {
+            throw TensorError("distribution_alignment", "expected probs (N, \(buffer.shape[1])), got \(shapeString(probs.shape))")
+        }
+        return try Tensor.noGrad {
+            let ratio = try buffer.mean(axes: [0]) / prior
+            let q = try probs / ratio.clamp(min: 1e-12)
+            return try q / q.sum(axes: [1], keepdim: true).clamp(min: 1e-30)
+        }
+    }
+}
+
+/// A FIFO queue of key features with their (sharpened) pseudo-label vectors and 𝒫/𝒰 flags,
+/// for the momentum-contrast loss. Initialised with random unit features (the code starts from
+/// random normal keys), uniform targets and 𝒰 flags.
+public final class ContrastQueue {
+    public let features: Tensor  // (Q, d)
+    public let targets: Tensor   // (Q, C)
+    public let flags: Tensor     // (Q) bool, true = 𝒫
+    public private(set) var pointer = 0
+    public init(size q: Int, dim d: Int, classes c: Int, rng: RNG) throws {
+        guard q > 0, d > 0, c > 0 else { throw TensorError("queue", "size, dim and classes must be positive") }
+        features = try Tensor.randn([q, d], rng: rng).l2Normalize(axis: 1).contiguous()
+        targets = try Tensor.full([q, c], 1 / Double(c))
+        flags = try Tensor.zeros([q], dtype: .bool)
+    }
+    public var size: Int { features.shape[0] }
+    /// Writes a batch at the pointer (wrapping around) and advances it.
+    public func enqueue(features k: Tensor, targets t: Tensor, flags f: Tensor) throws {
+        let (q, d, c) = (features.shape[0], features.shape[1], targets.shape[1])
+        let b = k.shape.first ?? 0
+        guard k.shape == [b, d], t.shape == [b, c], f.shape == [b], b <= q else {
+            throw TensorError("queue", "expected keys (B, \(d)), targets (B, \(c)), flags (B) with B ≤ \(q); got \(shapeString(k.shape)), \(shapeString(t.shape)), \(shapeString(f.shape))")
+        }
+        let kk = try k.detach().to(.float32).contiguous(), tt = try t.detach().to(.float32).contiguous()
+        let ff = try f.to(.bool).contiguous()
+        for i in 0..<b {
+            let r = (pointer + i) % q
+            (features.fptr + r * d).update(from: kk.fptr + i * d, count: d)
+            (targets.fptr + r * c).update(from: tt.fptr + i * c, count: c)
+            flags.bptr[r] = ff.bptr[i]
+        }
+        pointer = (pointer + b) % q
+    }
+    /// Restores the pointer (for checkpoints).
+    public func setPointer(_ p: Int) throws {
+        guard p >= 0 && p < size else { throw TensorError("queue", "pointer \(p) out of range 0..<\(size)") }
+        pointer = p
+    }
+}

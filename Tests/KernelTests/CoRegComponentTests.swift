@@ -1,0 +1,178 @@
+import XCTest
+import Kernel
+
+/// Co-Reg's components on small hand-checked inputs (spec §2).
+final class CoRegComponentTests: XCTestCase {
+    func testGMMRecoversKnownMixture() throws {
+        let rng = RNG(seed: 3)
+        var x: [Double] = []
+        for i in 0..<4000 { x.append(i % 10 < 7 ? 0.2 + 0.05 * rng.nextNormal() : 0.7 + 0.1 * rng.nextNormal()) }
+        let g = try GMM1D.fit(x, maxIter: 200, tol: 1e-8, regCovar: 1e-6)
+        let lo = g.lowComponent, hi = 1 - lo
+        XCTAssertEqual(g.means[lo], 0.2, accuracy: 0.01)
+        XCTAssertEqual(g.means[hi], 0.7, accuracy: 0.02)
+        XCTAssertEqual(g.variances[lo].squareRoot(), 0.05, accuracy: 0.005)
+        XCTAssertEqual(g.variances[hi].squareRoot(), 0.1, accuracy: 0.01)
+        XCTAssertEqual(g.weights[lo], 0.7, accuracy: 0.02)
+        let post = g.posteriorOfLow([0.15, 0.45, 0.9])
+        XCTAssertGreaterThan(post[0], 0.99)
+        XCTAssertLessThan(post[2], 0.01)
+        // the division helper: posterior of the low-mean component
+        let (w, _) = try CoReg.divide(try Tensor.fromDoubles(x, shape: [x.count]))
+        let wv = w.toDoubles()
+        XCTAssertGreaterThan(wv[0], 0.5)   // index 0 is from the low component
+        XCTAssertLessThan(wv[7], 0.5)      // index 7 is from the high component
+        XCTAssertThrowsError(try GMM1D.fit([1]))
+        XCTAssertThrowsError(try GMM1D.fit([1, .nan]))
+    }
+
+    func testGMMMatchesSklearnSemanticsOnTinyInput() throws {
+        // Two tight clusters; with k-means init EM converges in few iterations and tol stops it.
+        let x = [0.0, 0.1, 0.05, 1.0, 0.95, 0.9]
+        let g = try GMM1D.fit(x, maxIter: 10, tol: 1e-2, regCovar: 5e-4)
+        XCTAssertEqual(g.means[g.lowComponent], 0.05, accuracy: 1e-6)
+        XCTAssertEqual(g.means[1 - g.lowComponent], 0.95, accuracy: 1e-6)
+        // variance = biased variance + reg_covar
+        XCTAssertEqual(g.variances[g.lowComponent], (0.0025 + 0.0025 + 0) / 3 + 5e-4, accuracy: 1e-9)
+        XCTAssertTrue(g.converged)
+    }
+
+    func testPartialCEAndNegativeEntropy() throws {
+        let logits = try Tensor([[0, 0, 0], [1, 0, 0], [2, 1, 0]] as [[Float]])
+        let y = try Tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]] as [[Float]])
+        // row 0 holds every class: skipped. row 1: −log p0; row 2: −log(p1 + p2)
+        let e = [Foundation.exp(1.0), 1.0, 1.0]
+        let l1 = -Foundation.log(e[0] / e.reduce(0, +) + 1e-5)
+        let e2 = [Foundation.exp(2.0), Foundation.exp(1.0), 1.0]
+        let l2 = -Foundation.log((e2[1] + e2[2]) / e2.reduce(0, +) + 1e-5)
+        XCTAssertEqual(try CoReg.partialCE(logits, y).item(), (l1 + l2) / 2, accuracy: 1e-5)
+        // all-candidate batch gives 0, with a gradient of 0
+        let all = try Tensor.ones([2, 3], dtype: .float32)
+        let z = try Tensor([[1, 2, 3], [0, 0, 1]] as [[Float]]).requiresGrad()
+        let l = try CoReg.partialCE(z, all)
+        XCTAssertEqual(try l.item(), 0)
+        try l.backward()
+        assertClose(z.grad!, [0, 0, 0, 0, 0, 0])
+        // negative entropy of uniform logits is −log C
+        XCTAssertEqual(try CoReg.negativeEntropy(try Tensor.zeros([2, 4])).item(), -Foundation.log(4.0), accuracy: 1e-6)
+        XCTAssertThrowsError(try CoReg.partialCE(logits, try Tensor.ones([3, 2], dtype: .float32)))
+    }
+
+    func testDivisionLossAndNormalisation() throws {
+        let p = try Tensor([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8], [0.6, 0.4, 0.0]] as [[Float]])
+        let y = try Tensor([[0, 1, 1], [1, 1, 0], [0, 0, 1]] as [[Float]])
+        // max over candidates: 0.3, 0.1, 0 (→ clamped to 1e-12)
+        assertClose(try CoReg.divisionLoss(p, y), [-Foundation.log(0.3), -Foundation.log(0.1), -Foundation.log(1e-12)], rtol: 1e-5)
+        assertClose(try CoReg.minMaxNormalize(try Tensor([2, 4, 3])), [0, 1, 0.5])
+        assertClose(try CoReg.minMaxNormalize(try Tensor([2, 2])), [0, 0])
+    }
+
+    func testRestrictionFusionSharpening() throws {
+        let p = try Tensor([[0.5, 0.3, 0.2], [0.2, 0.2, 0.6]] as [[Float]])
+        let y = try Tensor([[1, 1, 0], [0, 0, 0]] as [[Float]])
+        // row 0 → (0.625, 0.375, 0); row 1 has no mass on candidates → unchanged
+        assertClose(try CoReg.restrictToCandidates(p, y), [0.625, 0.375, 0, 0.2, 0.2, 0.6], rtol: 1e-6)
+        let w = try Tensor([0.8, 0.25])
+        let pbar = try Tensor([[0.2, 0.2, 0.6], [1, 0, 0]] as [[Float]])
+        // 0.8·(0.5,0.3,0.2) + 0.2·(0.2,0.2,0.6) = (0.44, 0.28, 0.28); 0.25·row1 + 0.75·(1,0,0)
+        assertClose(try CoReg.fusePartial(w: w, restricted: p, own: pbar), [0.44, 0.28, 0.28, 0.8, 0.05, 0.15], rtol: 1e-6)
+        // T = 0.5 squares then renormalises: (0.6, 0.4) → (0.36, 0.16)/0.52
+        assertClose(try CoReg.sharpen(try Tensor([[0.6, 0.4]] as [[Float]]), T: 0.5), [0.36 / 0.52, 0.16 / 0.52], rtol: 1e-6)
+        XCTAssertThrowsError(try CoReg.sharpen(p, T: 0))
+    }
+
+    func testMixupPairing() throws {
+        let x = try Tensor([[1, 0], [0, 1], [2, 2], [4, 0]] as [[Float]])
+        let t = try Tensor([[1, 0], [0, 1], [1, 0], [0, 1]] as [[Float]])
+        let (xm, tm, l, perm) = try CoReg.mixup(x, t, alpha: 4, rng: RNG(seed: 5))
+        XCTAssertGreaterThanOrEqual(l, 0.5)
+        XCTAssertLessThanOrEqual(l, 1)
+        let pv = perm.toInts().map(Int.init)
+        XCTAssertEqual(pv.sorted(), [0, 1, 2, 3])
+        let xv = x.toDoubles(), tv = t.toDoubles(), xmv = xm.toDoubles(), tmv = tm.toDoubles()
+        for i in 0..<4 {
+            for j in 0..<2 {
+                XCTAssertEqual(xmv[i * 2 + j], l * xv[i * 2 + j] + (1 - l) * xv[pv[i] * 2 + j], accuracy: 1e-5)
+                XCTAssertEqual(tmv[i * 2 + j], l * tv[i * 2 + j] + (1 - l) * tv[pv[i] * 2 + j], accuracy: 1e-5)
+            }
+        }
+        // Beta(4, 4) has mean 0.5 and variance 1/36
+        let rng = RNG(seed: 9)
+        let s = (0..<20000).map { _ in sampleBeta(4, 4, rng: rng) }
+        let m = s.reduce(0, +) / Double(s.count)
+        let v = s.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(s.count)
+        XCTAssertEqual(m, 0.5, accuracy: 0.01)
+        XCTAssertEqual(v, 1.0 / 36, accuracy: 0.002)
+    }
+
+    func testPrototypeUpdate() throws {
+        let o = try Tensor([[1, 0], [0, 1]] as [[Float]])
+        let z = try Tensor([[0, 1], [1, 0], [0, 1]] as [[Float]])
+        let lab = try Tensor(ints: [0, 0, 1], shape: [3])
+        try CoReg.updatePrototypes(o, features: z, labels: lab, momentum: 0.5)
+        // o0: (1,0) → 0.5·(1,0)+0.5·(0,1) = (0.5,0.5) → 0.5·(0.5,0.5)+0.5·(1,0) = (0.75,0.25) → normalised
+        // o1: (0,1) → (0,1)
+        let n = (0.75 * 0.75 + 0.25 * 0.25).squareRoot()
+        assertClose(o, [0.75 / n, 0.25 / n, 0, 1], rtol: 1e-6)
+        XCTAssertThrowsError(try CoReg.updatePrototypes(o, features: z, labels: try Tensor(ints: [0, 5, 1], shape: [3]), momentum: 0.5))
+    }
+
+    func testKLDivBatchmean() throws {
+        let logits = try Tensor([[0, Float(Foundation.log(3.0))]] as [[Float]])  // softmax = (0.25, 0.75)
+        let t = try Tensor([[0.5, 0.5]] as [[Float]])
+        let expected = 0.5 * Foundation.log(0.5 / 0.25) + 0.5 * Foundation.log(0.5 / 0.75)
+        XCTAssertEqual(try CoReg.klDivBatchmean(logits, t).item(), expected, accuracy: 1e-6)
+        // zero targets contribute nothing
+        let t0 = try Tensor([[1, 0]] as [[Float]])
+        XCTAssertEqual(try CoReg.klDivBatchmean(logits, t0).item(), Foundation.log(1 / 0.25), accuracy: 1e-6)
+    }
+
+    func testContrastiveMasksOnCraftedBatch() throws {
+        // B = 2 anchors; elements [q0, q1, k0, k1, queue0, queue1]
+        // labels:  q0=0 (𝒫), q1=0 (𝒰), k0=0 (𝒫), k1=0 (𝒰), queue0=0 (𝒫), queue1=1 (𝒫)
+        let labels = try Tensor(ints: [0, 0, 0, 0, 0, 1], shape: [6])
+        let flags = try Tensor(bools: [true, false, true, false, true, true], shape: [6])
+        let (pos, allow) = try CoReg.contrastiveMasks(labels: labels, flags: flags, batch: 2)
+        // anchor 0 (𝒫, label 0): positives = same label & 𝒫: k0 (own key), queue0; q0 is self.
+        //   ignored: same-label from 𝒰 → q1, k1. allowed: k0, queue0, queue1.
+        XCTAssertEqual(pos.toBools(), [false, false, true, false, true, false] + [false, false, false, true, false, false])
+        // anchor 1 (𝒰, label 0): positive only its own key k1; ignored: all same-label → q0, k0, queue0.
+        XCTAssertEqual(allow.toBools(), [false, false, true, false, true, true] + [false, false, false, true, false, true])
+    }
+
+    func testNoisySupConValue() throws {
+        // one anchor, features [q; k; n]: positive k, negative n
+        let q = try Tensor([[1, 0]] as [[Float]])
+        let feats = try Tensor([[1, 0], [0.6, 0.8], [0, 1]] as [[Float]])
+        let pos = try Tensor(bools: [false, true, false], shape: [1, 3])
+        let allow = try Tensor(bools: [false, true, true], shape: [1, 3])
+        let tau = 0.5
+        let lk = 0.6 / tau, ln = 0.0 / tau
+        let expected = -(lk - Foundation.log(Foundation.exp(lk) + Foundation.exp(ln)))
+        XCTAssertEqual(try CoReg.noisySupCon(queries: q, features: feats, positive: pos, allowed: allow, tau: tau).item(), expected, accuracy: 1e-5)
+        try gradCheck("noisy_supcon", [try away([2, 3], seed: 4)]) { qs in
+            let f = try Tensor.concat([qs[0], try away([3, 3], seed: 5)], axis: 0)
+            let (p, a) = try CoReg.contrastiveMasks(labels: try Tensor(ints: [0, 1, 0, 1, 0], shape: [5]),
+                                                   flags: try Tensor(bools: [true, true, true, false, true], shape: [5]), batch: 2)
+            return try CoReg.noisySupCon(queries: qs[0], features: f.detach(), positive: p, allowed: a, tau: 0.5)
+        }
+    }
+
+    func testDistributionAlignmentAndQueue() throws {
+        let da = try DistributionAlignment(samples: 2, classes: 2)
+        try da.store(indices: try Tensor(ints: [0, 1], shape: [2]), probs: try Tensor([[0.9, 0.1], [0.7, 0.3]] as [[Float]]))
+        // mean = (0.8, 0.2), prior 0.5 → ratio (1.6, 0.4); (0.5,0.5)/ratio = (0.3125, 1.25) → (0.2, 0.8)
+        assertClose(try da.align(try Tensor([[0.5, 0.5]] as [[Float]])), [0.2, 0.8], rtol: 1e-5)
+        XCTAssertThrowsError(try da.store(indices: try Tensor(ints: [2], shape: [1]), probs: try Tensor([[1, 0]] as [[Float]])))
+
+        let q = try ContrastQueue(size: 3, dim: 2, classes: 2, rng: RNG(seed: 1))
+        try q.enqueue(features: try Tensor([[1, 0], [0, 1]] as [[Float]]), targets: try Tensor([[1, 0], [0, 1]] as [[Float]]),
+                      flags: try Tensor(bools: [true, false], shape: [2]))
+        XCTAssertEqual(q.pointer, 2)
+        try q.enqueue(features: try Tensor([[0.6, 0.8], [0.8, 0.6]] as [[Float]]), targets: try Tensor([[0, 1], [1, 0]] as [[Float]]),
+                      flags: try Tensor(bools: [true, true], shape: [2]))
+        XCTAssertEqual(q.pointer, 1)
+        assertClose(q.features, [0.8, 0.6, 0, 1, 0.6, 0.8])
+        XCTAssertEqual(q.flags.toBools(), [true, false, true])
+    }
+}
