@@ -106,7 +106,9 @@ final class ModuleTests: XCTestCase {
         seq.train()
         XCTAssertTrue(d.isTraining)
         XCTAssertEqual(vals(try Dropout(0, rng: RNG(seed: 1))(x)), vals(x))
-        XCTAssertThrowsError(try Dropout(1)(x)) { e in XCTAssertTrue("\(e)".contains("Dropout"), "\(e)") }
+        XCTAssertEqual(vals(try Dropout(1, rng: RNG(seed: 1))(x)), [Double](repeating: 0, count: 1000), "p = 1 drops everything (as PyTorch)")
+        XCTAssertThrowsError(try Dropout(1.5)(x)) { e in XCTAssertTrue("\(e)".contains("Dropout"), "\(e)") }
+        XCTAssertThrowsError(try Dropout(-0.1)(x))
     }
 
     // MARK: names and state dicts
