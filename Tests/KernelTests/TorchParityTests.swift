@@ -11,13 +11,15 @@ import Kernel
 /// - preact_resnet18: rtol 2e-4 (18 layers of train-mode BN accumulate rounding; observed ≤ 1.3e-5),
 /// - projection head: rtol 1e-5,
 /// - optimiser trajectories: rtol 1e-5 per parameter tensor,
-/// with atol 1e-6 throughout (conv biases before BN have a true gradient of 0 and both sides
-/// give rounding noise of ~1e-8).
+/// with atol 1e-9 throughout. Conv biases followed by BatchNorm have a true gradient of 0 and
+/// both sides give rounding noise (~1e-8): those are checked as |g| < 1e-6 instead.
 final class TorchParityTests: XCTestCase {
     static let modelRtol: [String: Double] = [
         "cnn_small_1x28": 1e-4, "cnn_small_3x32": 1e-4, "preact_resnet18_3x32": 2e-4, "projection_head_32x16": 1e-5,
     ]
-    static let atol = 1e-6
+    static let atol = 1e-9
+    /// Gradients whose PyTorch magnitude stays below this are zero in exact arithmetic.
+    static let zeroGrad = 1e-6
 
     func makeModel(_ key: String) throws -> Module {
         switch key {
@@ -74,6 +76,12 @@ final class TorchParityTests: XCTestCase {
             guard let r = c.grads[name] else { XCTFail("\(key): no PyTorch gradient for \(name)"); continue }
             guard let g = p.grad else { XCTFail("\(key): \(name) got no gradient"); continue }
             let gv = g.toDoubles()
+            if r.maxabs < Self.zeroGrad {
+                // analytically zero (a conv bias followed by BatchNorm): both sides are rounding noise
+                let mine = gv.reduce(0) { Swift.max($0, Swift.abs($1)) }
+                XCTAssertLessThan(mine, Self.zeroGrad, "\(key) grad \(name): PyTorch's is 0 up to rounding (\(r.maxabs))")
+                continue
+            }
             gradStats.merge(compareValues("\(key) grad \(name) sum", [gv.reduce(0, +)], [r.sum], scale: r.abssum, rtol: rtol, atol: atol))
             gradStats.merge(compareValues("\(key) grad \(name) norm", [gv.reduce(0) { $0 + $1 * $1 }.squareRoot()], [r.norm],
                                           scale: r.norm, rtol: rtol, atol: atol))
