@@ -137,8 +137,9 @@ public final class Dropout: Module {
         self.rng = rng
     }
     public override func forward(_ x: Tensor) throws -> Tensor {
-        guard p >= 0 && p < 1 else { throw TensorError("Dropout", "p must be in [0, 1), got \(p)") }
+        guard p >= 0 && p <= 1 else { throw TensorError("Dropout", "p must be in [0, 1], got \(p)") }
         if !isTraining || p == 0 { return x }
+        if p == 1 { return try x * 0 }  // PyTorch: everything dropped (no 1/(1 − p) scaling)
         let keep = try Tensor.rand(x.shape, rng: rng).ge(Tensor(p)).float()
         return try x * keep * (1 / (1 - p))
     }
