@@ -86,7 +86,9 @@ func unaryKernel<A, R>(_ a: Tensor, _ pa: UnsafeMutablePointer<A>, _ out: Unsafe
                        _ f: (A) -> R) {
     if a.isContiguous {
         let src = pa + a.offset
-        for i in 0..<a.count { out[i] = f(src[i]) }
+        parallelElementwise(a.count) { lo, hi in
+            for i in lo..<hi { out[i] = f(src[i]) }
+        }
         return
     }
     var o = 0
@@ -103,17 +105,17 @@ func binaryKernel<A, B, R>(_ a: Tensor, _ pa: UnsafeMutablePointer<A>, _ b: Tens
     let n = shape.reduce(1, *)
     if a.shape == shape && b.shape == shape && a.isContiguous && b.isContiguous {
         let x = pa + a.offset, y = pb + b.offset
-        for i in 0..<n { out[i] = f(x[i], y[i]) }
+        parallelElementwise(n) { lo, hi in for i in lo..<hi { out[i] = f(x[i], y[i]) } }
         return
     }
     if a.shape == shape && a.isContiguous && b.count == 1 {
         let x = pa + a.offset, y = pb[b.offset]
-        for i in 0..<n { out[i] = f(x[i], y) }
+        parallelElementwise(n) { lo, hi in for i in lo..<hi { out[i] = f(x[i], y) } }
         return
     }
     if b.shape == shape && b.isContiguous && a.count == 1 {
         let x = pa[a.offset], y = pb + b.offset
-        for i in 0..<n { out[i] = f(x, y[i]) }
+        parallelElementwise(n) { lo, hi in for i in lo..<hi { out[i] = f(x, y[i]) } }
         return
     }
     var o = 0

@@ -26,6 +26,9 @@ public enum TrainBench {
         public let threads: Int
         public let trainStepSeconds: Double
         public let inferSeconds: Double
+        /// Resident set size after the warm-up steps and after the last training step (MiB).
+        public let rssAfterWarmupMiB: Double
+        public let rssEndMiB: Double
         public var trainImagesPerSecond: Double { Double(batch) / trainStepSeconds }
         public var inferImagesPerSecond: Double { Double(batch) / inferSeconds }
     }
@@ -43,6 +46,7 @@ public enum TrainBench {
         let y = try Tensor.randint(0, classes, [batch], rng: rng)
         let opt = try SGD(model.parameters(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4)
         var trainTimes: [Double] = []
+        var rssWarm = residentMiB()
         model.train()
         for i in 0..<(warmup + steps) {
             try Interrupt.check()
@@ -53,7 +57,9 @@ public enum TrainBench {
             try opt.step()
             let dt = monotonicSeconds() - t0
             if i >= warmup { trainTimes.append(dt); progress?(trainTimes.count, 2 * steps) }
+            if i == warmup - 1 { rssWarm = residentMiB() }
         }
+        let rssEnd = residentMiB()
         var inferTimes: [Double] = []
         model.eval()
         for i in 0..<(warmup + steps) {
@@ -64,7 +70,8 @@ public enum TrainBench {
             if i >= warmup { inferTimes.append(dt); progress?(steps + inferTimes.count, 2 * steps) }
         }
         return Result(model: name, batch: batch, input: input, threads: threads,
-                      trainStepSeconds: median(trainTimes), inferSeconds: median(inferTimes))
+                      trainStepSeconds: median(trainTimes), inferSeconds: median(inferTimes),
+                      rssAfterWarmupMiB: rssWarm, rssEndMiB: rssEnd)
     }
 }
 
@@ -128,4 +135,24 @@ public enum ConvBench {
         let flops = 2.0 * Double(outCount) * Double(l.input[1] * l.kernel * l.kernel)
         return Result(layer: l, forwardSeconds: median(fw), backwardSeconds: median(bw), flops: flops)
     }
+}
+
+/// The process's resident set size in MiB (Linux /proc; 0 where unavailable).
+public func residentMiB() -> Double {
+    guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(f) }
+    var size = 0, resident = 0
+    guard withUnsafeMutablePointer(to: &size, { sp in withUnsafeMutablePointer(to: &resident) { rp in
+        fscanfTwo(f, sp, rp) } }) else { return 0 }
+    return Double(resident) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
+private func fscanfTwo(_ f: UnsafeMutablePointer<FILE>, _ a: UnsafeMutablePointer<Int>, _ b: UnsafeMutablePointer<Int>) -> Bool {
+    var buf = [CChar](repeating: 0, count: 256)
+    guard fgets(&buf, 256, f) != nil else { return false }
+    let parts = String(cString: buf).split(separator: " ")
+    guard parts.count >= 2, let x = Int(parts[0]), let y = Int(parts[1]) else { return false }
+    a.pointee = x
+    b.pointee = y
+    return true
 }
