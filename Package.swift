@@ -39,7 +39,7 @@ let package = Package(
             ]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
                     swiftSettings: [.unsafeFlags(cpuFlags)]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], resources: [.copy("golden")]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], exclude: ["gen"], resources: [.copy("golden")]),
     ],
     swiftLanguageModes: [.v5]
 )

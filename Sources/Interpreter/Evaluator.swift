@@ -110,7 +110,9 @@ public final class Evaluator {
         case .argument(let r, let e, let span):
             try tick(span)
             let def = try eval(e, f)
-            try assign(r, try host.argumentValue(r.name, default: def), f, span)
+            let v: Value
+            do { v = try host.argumentValue(r.name, default: def) } catch { throw locate(error, span) }
+            try assign(r, v, f, span)
         case .assignment(let target, let op, let valueExpr, let span):
             try tick(span)
             try execAssignment(target, op, valueExpr, span, f)
@@ -216,7 +218,7 @@ public final class Evaluator {
         case .object(let o):
             let it: AnyIterator<Value>?
             do { it = try o.makeIterator() } catch { throw locate(error, seqSpan) }
-            guard let iter = it else { throw fail("cannot iterate over a \(o.typeName) value", seqSpan) }
+            guard let iter = it else { throw fail("cannot iterate over \(an(o.typeName)) value", seqSpan) }
             while true {
                 let next: Value?
                 do { next = iter.next() }
@@ -226,7 +228,7 @@ public final class Evaluator {
                 if flow == .returned { return flow }
             }
         default:
-            throw fail("cannot iterate over a \(seq.typeName) value", seqSpan)
+            throw fail("cannot iterate over \(an(seq.typeName)) value", seqSpan)
         }
         return .normal
     }
@@ -428,9 +430,9 @@ public final class Evaluator {
             return try callNative(nf, positional, keywords, span)
         case .object(let o):
             if let nf = o.callable { return try callNative(nf, positional, keywords, span) }
-            throw fail("attempt to call a \(o.typeName) value", span)
+            throw fail("attempt to call \(an(o.typeName)) value", span)
         default:
-            throw fail("attempt to call a \(callee.typeName) value", span)
+            throw fail("attempt to call \(an(callee.typeName)) value", span)
         }
     }
 
@@ -475,14 +477,21 @@ public final class Evaluator {
             else if let d = p.defaultValue {
                 if case .list = d { v = .list(ScriptList()) } else { v = d }
             } else {
-                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(p.type ?? "a value"), got no value)")
+                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(Evaluator.typeText(p.type ?? "a value")), got no value)")
             }
             if let t = p.type, !Evaluator.matches(t, v) {
-                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(t), got \(v.argumentTypeName))")
+                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(Evaluator.typeText(t)), got \(v.argumentTypeName))")
             }
             out.append(v)
         }
         return Arguments(function: name, values: out, rest: rest, options: options, context: context)
+    }
+
+    /// A signature type as error messages show it: "int?" reads "int", "int|list" reads "int or list".
+    static func typeText(_ t: String) -> String {
+        var s = t
+        if s.hasSuffix("?") { s.removeLast() }
+        return s.replacingOccurrences(of: "|", with: " or ")
     }
 
     /// Checks a signature type such as "int", "number", "tensor?", "int|list".
@@ -693,11 +702,11 @@ public final class Evaluator {
             if r.step > 0 { return i >= r.start && i < r.stop && (i - r.start) % r.step == 0 }
             return i <= r.start && i > r.stop && (r.start - i) % (-r.step) == 0
         case .object(let o):
-            guard let it = try o.makeIterator() else { throw fail("cannot test membership in a \(o.typeName) value", span) }
+            guard let it = try o.makeIterator() else { throw fail("cannot test membership in \(an(o.typeName)) value", span) }
             while let v = it.next() { if v.isEqual(to: item) { return true } }
             return false
         default:
-            throw fail("cannot test membership in a \(container.typeName) value", span)
+            throw fail("cannot test membership in \(an(container.typeName)) value", span)
         }
     }
 
@@ -712,8 +721,8 @@ public final class Evaluator {
             if let p = o as? OperatorProvider {
                 do { if let r = try p.unary(.neg) { return r } } catch { throw locate(error, span) }
             }
-            throw fail("cannot negate a \(o.typeName) value", span)
-        case (.neg, _): throw fail("cannot negate a \(v.typeName) value", span)
+            throw fail("cannot negate \(an(o.typeName)) value", span)
+        case (.neg, _): throw fail("cannot negate \(an(v.typeName)) value", span)
         }
     }
 
@@ -744,8 +753,8 @@ public final class Evaluator {
         case .object(let o):
             let ok: Bool
             do { ok = try o.setMember(name, to: v) } catch { throw locate(error, span) }
-            if !ok { throw fail("cannot set member '\(name)' of a \(o.typeName) value", span) }
-        default: throw fail("cannot set member '\(name)' of a \(obj.typeName) value", span)
+            if !ok { throw fail("cannot set member '\(name)' of \(an(o.typeName)) value", span) }
+        default: throw fail("cannot set member '\(name)' of \(an(obj.typeName)) value", span)
         }
     }
 
@@ -783,9 +792,9 @@ public final class Evaluator {
             if let p = o as? OperatorProvider {
                 do { if let r = try p.index(idx) { return r } } catch { throw locate(error, span) }
             }
-            throw fail("cannot index a \(o.typeName) value", span)
+            throw fail("cannot index \(an(o.typeName)) value", span)
         }
-        guard idx.count == 1 else { throw fail("a \(obj.typeName) takes one index, not \(idx.count)", span) }
+        guard idx.count == 1 else { throw fail("\(an(obj.typeName)) takes one index, not \(idx.count)", span) }
         switch (obj, idx[0]) {
         case (.list(let l), .value(.int(let i))):
             return l.items[try position(i, l.items.count, "list", span)]
@@ -808,7 +817,7 @@ public final class Evaluator {
         case (.list, .value(let v)), (.string, .value(let v)), (.range, .value(let v)):
             throw fail("\(obj.typeName) index must be an int, not \(v.typeName)", span)
         default:
-            throw fail("cannot index a \(obj.typeName) value", span)
+            throw fail("cannot index \(an(obj.typeName)) value", span)
         }
     }
 
@@ -817,9 +826,9 @@ public final class Evaluator {
             if let p = o as? OperatorProvider {
                 do { if try p.setIndex(idx, to: v) { return } } catch { throw locate(error, span) }
             }
-            throw fail("cannot assign into a \(o.typeName) value by index", span)
+            throw fail("cannot assign into \(an(o.typeName)) value by index", span)
         }
-        guard idx.count == 1 else { throw fail("a \(obj.typeName) takes one index, not \(idx.count)", span) }
+        guard idx.count == 1 else { throw fail("\(an(obj.typeName)) takes one index, not \(idx.count)", span) }
         switch (obj, idx[0]) {
         case (.list(let l), .value(.int(let i))):
             l.items[try position(i, l.items.count, "list", span)] = v
@@ -829,7 +838,7 @@ public final class Evaluator {
         case (.list, .value(let k)):
             throw fail("list index must be an int, not \(k.typeName)", span)
         default:
-            throw fail("cannot assign into a \(obj.typeName) value by index", span)
+            throw fail("cannot assign into \(an(obj.typeName)) value by index", span)
         }
     }
 
@@ -862,7 +871,7 @@ public final class Evaluator {
         if importing.contains(key) { throw fail("circular import of '\(path)'", span) }
         let text: String
         do { text = try host.readFile(full) } catch {
-            throw fail("cannot import '\(path)': \(error)", span)
+            throw fail("cannot import '\(path)': cannot read file", span)
         }
         importing.insert(key)
         defer { importing.remove(key) }
@@ -899,4 +908,10 @@ final class ScriptModule: ScriptObject {
         return globals.values[i]
     }
     var scriptDescription: String { "<module \(name)>" }
+}
+
+/// "a list", "an int".
+func an(_ word: String) -> String {
+    guard let c = word.first else { return word }
+    return ("aeiou".contains(c) ? "an " : "a ") + word
 }

@@ -79,6 +79,7 @@ final class Parser {
     private init(source: SourceFile, tokens: [Token], depth: Int, functionDepth: Int) {
         self.source = source; self.tokens = tokens; self.depth = depth; self.functionDepth = functionDepth
         self.grouping = 1
+        self.isInterpolation = true
     }
 
     // MARK: token helpers
@@ -97,8 +98,11 @@ final class Parser {
     }
     func text(_ t: Token) -> String { String(decoding: source.bytes[t.start..<t.end], as: UTF8.self) }
 
+    /// Inside `\( … )` the end of the piece is the closing parenthesis.
+    private var isInterpolation = false
+
     private func near(_ t: Token) -> String {
-        if t.kind == .eof { return "near <eof>" }
+        if t.kind == .eof { return isInterpolation ? "near ')'" : "near <eof>" }
         return "near '\(text(t))'"
     }
 
