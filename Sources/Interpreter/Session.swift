@@ -61,9 +61,9 @@ public final class Session {
         return BigStack.run { () -> EntryResult in
             switch self.execute(src) {
             case .success(let v):
-                if let v = v {
+                if let v = v, !v.isNull {
                     self.globals.declare("_", mutable: true, value: v)
-                    return .value(v.isNull ? nil : v)
+                    return .value(v)
                 }
                 return .value(nil)
             case .failure(let code):
