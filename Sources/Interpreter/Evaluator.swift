@@ -65,6 +65,12 @@ public final class Evaluator {
 
     func resetSteps() { steps = 0 }
 
+    /// a * b for sizes, saturating at Int.max (negative counts as 0).
+    static func product(_ a: Int, _ b: Int) -> Int {
+        let (p, o) = max(a, 0).multipliedReportingOverflow(by: max(b, 0))
+        return o ? Int.max : p
+    }
+
     func checkInterrupt() throws { if host.isInterruptRequested() { throw InterruptedError() } }
 
     // MARK: chunks
@@ -593,10 +599,10 @@ public final class Evaluator {
             try charge(x.items.count + y.items.count)
             return .list(ScriptList(x.items + y.items))
         case (.mul, .string(let s), .int(let n)), (.mul, .int(let n), .string(let s)):
-            try charge(s.utf8.count * max(n, 0) / 16)
+            try charge(Evaluator.product(s.utf8.count, n) / 16)
             return .string(String(repeating: s, count: max(n, 0)))
         case (.mul, .list(let l), .int(let n)), (.mul, .int(let n), .list(let l)):
-            try charge(l.items.count * max(n, 0))
+            try charge(Evaluator.product(l.items.count, n))
             var out: [Value] = []
             for _ in 0..<max(n, 0) { out.append(contentsOf: l.items) }
             return .list(ScriptList(out))
@@ -778,11 +784,21 @@ public final class Evaluator {
         if st > 0 {
             var i = clamp(start, 0, lo: 0, hi: count)
             let e = clamp(stop, count, lo: 0, hi: count)
-            while i < e { out.append(i); i += st }
+            while i < e {
+                out.append(i)
+                let (n, o) = i.addingReportingOverflow(st)
+                if o { break }
+                i = n
+            }
         } else {
             var i = clamp(start, count - 1, lo: -1, hi: count - 1)
             let e = clamp(stop, -1, lo: -1, hi: count - 1)
-            while i > e { out.append(i); i += st }
+            while i > e {
+                out.append(i)
+                let (n, o) = i.addingReportingOverflow(st)
+                if o { break }
+                i = n
+            }
         }
         return out
     }

@@ -157,12 +157,14 @@ final class Parser {
 
     /// Parses one statement; on error records it and skips to the next statement boundary.
     private func statementRecovering() -> Stmt? {
+        let start = current
         do {
             let s = try statement()
             try endOfStatement()
             return s
         } catch {
             synchronize()
+            if current == start { advance() }   // always make progress (e.g. a stray '}')
             return nil
         }
     }

@@ -130,8 +130,15 @@ public struct ScriptRange {
     public var start: Int, stop: Int, step: Int   // half-open: stop is excluded
     public init(start: Int, stop: Int, step: Int = 1) { self.start = start; self.stop = stop; self.step = step }
     public var count: Int {
-        if step > 0 { return start < stop ? Int((Int64(stop) &- Int64(start) &- 1) / Int64(step)) &+ 1 : 0 }
-        return start > stop ? Int((Int64(start) &- Int64(stop) &- 1) / Int64(-step)) &+ 1 : 0
+        // Distances are computed in UInt so that even -2^63..<2^63-1 cannot overflow.
+        if step > 0 {
+            guard start < stop else { return 0 }
+            let n = (UInt(bitPattern: stop &- start) - 1) / UInt(step) + 1
+            return n > UInt(Int.max) ? Int.max : Int(n)
+        }
+        guard start > stop, step != Int.min else { return start > stop ? 1 : 0 }
+        let n = (UInt(bitPattern: start &- stop) - 1) / UInt(-step) + 1
+        return n > UInt(Int.max) ? Int.max : Int(n)
     }
     public func element(_ i: Int) -> Int { start &+ i &* step }
 }
@@ -235,6 +242,12 @@ extension Value {
     /// Text for the REPL and inside containers: strings appear quoted.
     public var reprString: String { describe(depth: 0) }
 
+    /// Bounds the work of printing shared or cyclic structures.
+    final class DescribeBudget {
+        var remaining = 200_000
+        var path = Set<ObjectIdentifier>()
+    }
+
     static func formatFloat(_ d: Double) -> String {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
@@ -257,7 +270,9 @@ extension Value {
         return out + "\""
     }
 
-    func describe(depth: Int) -> String {
+    func describe(depth: Int, budget: DescribeBudget = DescribeBudget()) -> String {
+        budget.remaining -= 1
+        if budget.remaining < 0 { return "..." }
         switch self {
         case .null: return "nil"
         case .bool(let b): return b ? "true" : "false"
@@ -265,13 +280,21 @@ extension Value {
         case .float(let d): return Value.formatFloat(d)
         case .string(let s): return Value.quote(s)
         case .list(let l):
-            if depth > 50 { return "[...]" }
-            return "[" + l.items.map { $0.describe(depth: depth + 1) }.joined(separator: ", ") + "]"
+            let id = ObjectIdentifier(l)
+            if depth > 50 || budget.path.contains(id) { return "[...]" }
+            budget.path.insert(id)
+            defer { budget.path.remove(id) }
+            return "[" + l.items.map { $0.describe(depth: depth + 1, budget: budget) }.joined(separator: ", ") + "]"
         case .dict(let d):
-            if depth > 50 { return "{...}" }
+            let id = ObjectIdentifier(d)
+            if depth > 50 || budget.path.contains(id) { return "{...}" }
             if d.count == 0 { return "{}" }
+            budget.path.insert(id)
+            defer { budget.path.remove(id) }
             var parts: [String] = []
-            for (i, k) in d.keys.enumerated() { parts.append("\(k.value.describe(depth: depth + 1)): \(d.values[i].describe(depth: depth + 1))") }
+            for (i, k) in d.keys.enumerated() {
+                parts.append("\(k.value.describe(depth: depth + 1, budget: budget)): \(d.values[i].describe(depth: depth + 1, budget: budget))")
+            }
             return "{" + parts.joined(separator: ", ") + "}"
         case .range(let r):
             return r.step == 1 ? "\(r.start)..<\(r.stop)" : "range(\(r.start), \(r.stop), \(r.step))"

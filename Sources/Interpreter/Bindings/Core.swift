@@ -306,7 +306,8 @@ enum CoreBindings {
               doc: "Formats a number with a printf-style spec without '%': \".3f\", \"8.2e\", \"5d\".") { a in
             let spec = try a.string(1)
             guard spec.count <= 12, let last = spec.last, "fegdx".contains(last),
-                  spec.dropLast().allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }) else {
+                  spec.dropLast().allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }),
+                  spec.split(whereSeparator: { !$0.isNumber }).allSatisfy({ (Int($0) ?? 100) <= 64 }) else {
                 throw a.argumentError(1, "invalid format spec '\(spec)'")
             }
             if last == "d" || last == "x" { return .string(String(format: "%\(spec.dropLast())l\(last)", try a.int(0))) }
