@@ -64,6 +64,7 @@ final class FuzzTests: XCTestCase {
         var failures: [String] = []
         var outcomes = [0, 0, 0]   // ok, error, interrupted
         var slowest = 0.0
+        let registry = Registry.standard()
         let start = Date()
         BigStack.run {
             for n in 0..<total {
@@ -87,7 +88,7 @@ final class FuzzTests: XCTestCase {
                     }
                     return String(decoding: d, as: UTF8.self)
                 }
-                let session = Session(host: host)
+                let session = Session(host: host, registry: registry)
                 _ = session.status(of: text)
                 let result = session.evaluate(text, file: goldenDir.appendingPathComponent("fuzz.coreg").path)
                 let dt = Date().timeIntervalSince(t0)

@@ -310,7 +310,9 @@ public final class Registry {
     static func helpText(for v: Value) -> String {
         switch v {
         case .native(let f): return f.helpText
-        case .function(let f): return "\(f.decl.name)(\(f.parameterNames.joined(separator: ", ")))\nfunction defined in \(f.decl.source.path):\(f.decl.span.line)"
+        case .function(let f):
+            let file = f.decl.source.path.split(separator: "/").last.map(String.init) ?? f.decl.source.path
+            return "\(f.decl.name)(\(f.parameterNames.joined(separator: ", ")))\nfunction defined at \(file):\(f.decl.span.line)"
         case .object(let o as NativeModule):
             var s = "module \(o.name)" + (o.doc.isEmpty ? "" : "\n\(o.doc)")
             for n in o.order { if case .native(let f)? = try? o.member(n) { s += "\n  \(n)\(f.signature.text)" } else { s += "\n  \(n)" } }
