@@ -30,7 +30,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "Kernel", swiftSettings: kernelSwiftSettings),
-        .target(name: "Interpreter", dependencies: ["Kernel"]),
+        .target(name: "Interpreter", dependencies: ["Kernel"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "CoRegScript",
             dependencies: [

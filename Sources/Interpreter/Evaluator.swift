@@ -52,10 +52,14 @@ public final class Evaluator {
         }
     }
 
+    // Copies of the host's budget and interrupt hook, refreshed by `resetSteps` for each run.
+    private lazy var maxSteps = host.maxSteps
+    private lazy var interruptRequested = host.isInterruptRequested
+
     @inline(__always) private func tick(_ span: Span) throws {
         steps &+= 1
-        if steps > host.maxSteps { throw fail("step limit exceeded (\(host.maxSteps) steps)", span) }
-        if host.isInterruptRequested() { throw InterruptedError() }
+        if steps > maxSteps { throw fail("step limit exceeded (\(maxSteps) steps)", span) }
+        if interruptRequested() { throw InterruptedError() }
     }
 
     func charge(_ n: Int) throws {
@@ -63,7 +67,11 @@ public final class Evaluator {
         if steps > host.maxSteps || steps < 0 { throw fail("step limit exceeded (\(host.maxSteps) steps)", currentSpan) }
     }
 
-    func resetSteps() { steps = 0 }
+    func resetSteps() {
+        steps = 0
+        maxSteps = host.maxSteps
+        interruptRequested = host.isInterruptRequested
+    }
 
     /// a * b for sizes, saturating at Int.max (negative counts as 0).
     static func product(_ a: Int, _ b: Int) -> Int {
@@ -310,6 +318,11 @@ public final class Evaluator {
                 case .sub:
                     let (s, o) = x.subtractingReportingOverflow(y)
                     if !o { return .int(s) }
+                case .mul:
+                    let (s, o) = x.multipliedReportingOverflow(by: y)
+                    if !o { return .int(s) }
+                case .mod where y > 0 && x >= 0:
+                    return .int(x % y)
                 default: break
                 }
             }
