@@ -679,7 +679,7 @@ public final class Evaluator {
         case .eq: return .bool(x == y)
         case .ne: return .bool(x != y)
         case .matmul: throw fail("cannot apply '@' to int and int", span)
-        case .contains: throw fail("cannot test membership in int", span)
+        case .contains: throw fail("cannot test membership in an int value", span)
         }
     }
 
@@ -705,7 +705,7 @@ public final class Evaluator {
         case .eq: return .bool(x == y)
         case .ne: return .bool(x != y)
         case .matmul: throw fail("cannot apply '@' to numbers", span)
-        case .contains: throw fail("cannot test membership in float", span)
+        case .contains: throw fail("cannot test membership in a float value", span)
         }
     }
 
@@ -893,8 +893,7 @@ public final class Evaluator {
     // MARK: modules
 
     private func importModule(_ path: String, _ span: Span) throws -> ScriptModule {
-        let base = (source.path as NSString).deletingLastPathComponent
-        let full = path.hasPrefix("/") ? path : (base.isEmpty ? path : base + "/" + path)
+        let full = Session.importPath(path, from: source.path)
         let key = (full as NSString).standardizingPath
         if let m = moduleCache[key] { return m }
         if importing.contains(key) { throw fail("circular import of '\(path)'", span) }

@@ -18,10 +18,14 @@ struct Lexer {
     private func peek(_ k: Int = 0) -> UInt8 { pos + k < end ? src[pos + k] : 0 }
 
     /// Column (1-based, in Unicode scalars) of byte offset `p` on the current line.
-    private func column(of p: Int) -> Int {
+    private var colCachePos = -1, colCacheCount = 0
+    private mutating func column(of p: Int) -> Int {
+        // Count scalars from the line start, resuming from the last answer on the same line.
         var c = 0
         var i = lineStart
+        if colCachePos >= lineStart && colCachePos <= p { i = colCachePos; c = colCacheCount }
         while i < p { if src[i] & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        colCachePos = p; colCacheCount = c
         return c + 1 + (line == firstLine ? colBase : 0)
     }
 

@@ -163,7 +163,7 @@ final class Parser {
             try endOfStatement()
             return s
         } catch {
-            synchronize()
+            synchronize(from: start)
             if current == start { advance() }   // always make progress (e.g. a stray '}')
             return nil
         }
@@ -175,24 +175,38 @@ final class Parser {
         throw error("expected end of statement", at: peek)
     }
 
-    private func synchronize() {
+    /// Panic-mode recovery: skips to the start of the next statement. Brackets opened by the
+    /// failed statement are skipped to their closers, so one mistake gives one error; a line
+    /// starting with a statement keyword always ends the skip.
+    private func synchronize(from start: Int) {
         panicking = false
-        var nest = 0
-        let startLine = peek.line
-        if !check(.eof) && !check(.rbrace) && !(peek.newlineBefore && peek.line != startLine) { advance() }
+        var balance = 0
+        for t in tokens[start..<current] {
+            switch t.kind {
+            case .lparen, .lbracket, .lbrace: balance += 1
+            case .rparen, .rbracket, .rbrace: balance -= 1
+            default: break
+            }
+        }
+        balance = max(balance, 0)
+        let statementKeywords: Set<TokenKind> = [.kLet, .kVar, .kFn, .kIf, .kWhile, .kFor, .kReturn, .kImport, .kArg, .kNograd]
+        var first = true
         while !check(.eof) {
             let t = peek
-            if previous.kind == .semicolon && nest <= 0 { return }
-            if t.newlineBefore && nest <= 0 { return }
+            if !first {
+                if previous.kind == .semicolon && balance <= 0 { return }
+                if t.newlineBefore && (balance <= 0 || statementKeywords.contains(t.kind)) { return }
+            }
             switch t.kind {
-            case .lparen, .lbracket, .lbrace: nest += 1
-            case .rparen, .rbracket: nest -= 1
+            case .lparen, .lbracket, .lbrace: balance += 1
+            case .rparen, .rbracket: balance -= 1
             case .rbrace:
-                if nest <= 0 { return }
-                nest -= 1
+                if balance <= 0 { return }   // the enclosing block's end
+                balance -= 1
             default: break
             }
             advance()
+            first = false
         }
     }
 

@@ -129,14 +129,55 @@ public final class Session {
         }
     }
 
-    /// Syntax and resolve diagnostics of a file, without running it.
+    /// Syntax and resolve diagnostics of a file and of the files it imports, without running.
     func staticCheck(_ src: SourceFile) -> [Diagnostic] {
+        var visited: Set<String> = [(src.path as NSString).standardizingPath]
+        return staticCheck(src, globals: globals, visited: &visited)
+    }
+
+    private func staticCheck(_ src: SourceFile, globals g: Globals, visited: inout Set<String>) -> [Diagnostic] {
         let parser = Parser(source: src)
         let stmts = parser.parseProgram()
         if !parser.diagnostics.isEmpty { return parser.diagnostics }
-        let resolver = Resolver(globals: globals, source: src)
+        let resolver = Resolver(globals: g, source: src)
         _ = resolver.resolveProgram(stmts)
-        return resolver.diagnostics
+        var diags = resolver.diagnostics
+        for (path, span) in Session.imports(in: stmts) {
+            let full = Session.importPath(path, from: src.path)
+            let key = (full as NSString).standardizingPath
+            if !visited.insert(key).inserted { continue }
+            guard let text = try? host.readFile(full) else {
+                diags.append(makeDiagnostic(.staticError, "cannot import '\(path)': cannot read file", span, src))
+                continue
+            }
+            let mg = Globals(registry: registry)
+            host.defineScriptGlobals(mg)
+            diags += staticCheck(SourceFile(path: full, text: text), globals: mg, visited: &visited)
+        }
+        return diags
+    }
+
+    static func importPath(_ path: String, from importer: String) -> String {
+        let base = (importer as NSString).deletingLastPathComponent
+        return path.hasPrefix("/") ? path : (base.isEmpty ? path : base + "/" + path)
+    }
+
+    /// Every `import` statement in a chunk, nested blocks included.
+    static func imports(in stmts: [Stmt]) -> [(String, Span)] {
+        var out: [(String, Span)] = []
+        func walk(_ list: [Stmt]) {
+            for s in list {
+                switch s {
+                case .importModule(let path, _, let span): out.append((path, span))
+                case .ifElse(let branches, let e, _): branches.forEach { walk($0.1) }; if let e = e { walk(e) }
+                case .whileLoop(_, let b, _), .forIn(_, _, let b, _), .nograd(let b, _): walk(b)
+                case .function(_, let d, _): walk(d.body)
+                default: break
+                }
+            }
+        }
+        walk(stmts)
+        return out
     }
 
     /// User-defined globals and their values (`:vars`).
@@ -207,7 +248,12 @@ public final class Session {
                             var j = k
                             while j > 0 && (isIdent(chars[j - 1]) || chars[j - 1] == ".") { j -= 1 }
                             let chain = String(chars[j..<k]).split(separator: ".").map(String.init)
-                            switch lookupChain(chain) {
+                            var target = lookupChain(chain)
+                            if target == nil, chain.count >= 2, let recv = lookupChain(Array(chain.dropLast())),
+                               let m = BuiltinMethods.table(for: recv)?[chain.last!] {
+                                candidates += m.signature.parameters.map { $0.name + "=" }
+                            }
+                            switch target {
                             case .native(let f)?: candidates += f.signature.parameters.map { $0.name + "=" }
                             case .function(let f)?: candidates += f.parameterNames.map { $0 + "=" }
                             case .object(let o)?: if let f = o.callable { candidates += f.signature.parameters.map { $0.name + "=" } }

@@ -308,3 +308,24 @@ extension Value {
 extension Value: CustomStringConvertible {
     public var description: String { reprString }
 }
+
+// MARK: - Conveniences for bindings
+
+extension Value {
+    /// The number as a Double (ints convert), else nil.
+    public var doubleValue: Double? {
+        switch self { case .int(let i): return Double(i); case .float(let d): return d; default: return nil }
+    }
+    /// The int, else nil.
+    public var intValue: Int? { if case .int(let i) = self { return i }; return nil }
+    /// The string, else nil.
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// The bool, else nil.
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    /// The wrapped object cast to a wrapper class, else nil.
+    public func object<T>(as type: T.Type) -> T? { if case .object(let o) = self { return o as? T }; return nil }
+    /// A list value from Swift values.
+    public static func list(_ items: [Value]) -> Value { .list(ScriptList(items)) }
+    /// A dict value (a record) from string keys.
+    public static func record(_ pairs: [(String, Value)]) -> Value { .dict(ScriptDict(pairs)) }
+}

@@ -180,6 +180,14 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(runScript(path: dir.appendingPathComponent("missing.coreg").path, host: Recorder().host), .noInput)
         XCTAssertEqual(checkScript(path: write("chk.coreg", "print(undefined)"), host: Recorder().host), .staticError)
         XCTAssertEqual(checkScript(path: write("chk2.coreg", "print(1 // 0)"), host: Recorder().host), .success)
+        _ = write("lib.coreg", "fn ok() => 1\nfn bad() => nope")
+        let c = Recorder()
+        XCTAssertEqual(checkScript(path: write("imp.coreg", "import \"lib.coreg\"\nprint(lib.ok())"), host: c.host), .staticError)
+        XCTAssertEqual(c.diagnostics.map { "\($0.file.split(separator: "/").last!):\($0.line):\($0.column): \($0.message)" },
+                       ["lib.coreg:2:13: undefined variable 'nope'"])
+        let m = Recorder()
+        XCTAssertEqual(checkScript(path: write("imp2.coreg", "import \"absent.coreg\""), host: m.host), .staticError)
+        XCTAssertEqual(m.diagnostics.first?.message, "cannot import 'absent.coreg': cannot read file")
         let h = Recorder()
         h.host.isInterruptRequested = { true }
         XCTAssertEqual(runScript(path: write("int.coreg", "while true { }"), host: h.host), .interrupted)

@@ -275,6 +275,14 @@ public final class Registry {
         setGlobal(f.name, .native(f))
         return f
     }
+    /// Adds a global function with a signature built in code.
+    @discardableResult
+    public func add(name: String, signature: Signature, doc: String, _ body: @escaping NativeBody) -> NativeFunction {
+        let f = NativeFunction(name: name, signature: signature, doc: doc, body: body)
+        setGlobal(name, .native(f))
+        return f
+    }
+
     /// Binds any value as a global (a constant, an object, an alias of a module function).
     public func setGlobal(_ name: String, _ value: Value) {
         if globals[name] == nil { globalNames.append(name) }
