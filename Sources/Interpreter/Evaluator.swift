@@ -3,7 +3,7 @@ import Foundation
 /// The tree-walking evaluator: exhaustive switches over `Stmt` and `Expr`, array-backed
 /// frames, a step budget, an interrupt poll at every statement and loop iteration, and a
 /// call-depth cap.
-public final class Evaluator {
+final class Evaluator {
     enum Flow { case normal, breakLoop, continueLoop, returned }
 
     let host: Host

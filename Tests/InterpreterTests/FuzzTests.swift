@@ -32,7 +32,13 @@ final class FuzzTests: XCTestCase {
         var s = src
         for _ in 0..<(1 + rng.below(4)) {
             let pos = rng.below(s.count + 1)
-            switch rng.below(6) {
+            switch rng.below(9) {
+            case 6, 7: // keep the syntax: swap a digit for a digit or an operator for an operator
+                let digits = Array("0123456789".utf8), ops = Array("+-*/%<>".utf8)
+                let candidates = s.indices.filter { digits.contains(s[$0]) || ops.contains(s[$0]) }
+                if let i = candidates.isEmpty ? nil : candidates[rng.below(candidates.count)] {
+                    s[i] = digits.contains(s[i]) ? digits[rng.below(digits.count)] : ops[rng.below(ops.count)]
+                }
             case 0: // delete a range
                 let n = min(1 + rng.below(12), s.count - pos)
                 if n > 0 { s.removeSubrange(pos..<(pos + n)) }
@@ -62,7 +68,7 @@ final class FuzzTests: XCTestCase {
         let total = 100_000
         var rng = SplitMix(state: 0xC0DE_2026)
         var failures: [String] = []
-        var outcomes = [0, 0, 0]   // ok, error, interrupted
+        var outcomes = [0, 0, 0, 0]   // ok, static error, runtime error, interrupted
         var slowest = 0.0
         let registry = Registry.standard()
         let start = Date()
@@ -96,18 +102,18 @@ final class FuzzTests: XCTestCase {
                 switch result {
                 case .value: outcomes[0] += 1
                 case .error:
-                    outcomes[1] += 1
+                    outcomes[diags.contains { $0.kind == .runtime } ? 2 : 1] += 1
                     if diags.isEmpty || diags.contains(where: { $0.line <= 0 }) {
                         failures.append("#\(n): error without a located diagnostic: \(diags.map { $0.rendered })\n\(text)")
                     }
-                case .interrupted: outcomes[2] += 1
+                case .interrupted: outcomes[3] += 1
                 }
                 if dt > 2.0 { failures.append("#\(n): took \(dt) s\n\(text)") }
                 if failures.count > 5 { break }
             }
         }
         let elapsed = Date().timeIntervalSince(start)
-        print("fuzz: \(total) inputs in \(String(format: "%.1f", elapsed)) s (ok \(outcomes[0]), errors \(outcomes[1]), interrupted \(outcomes[2])); slowest \(String(format: "%.3f", slowest)) s")
+        print("fuzz: \(total) inputs in \(String(format: "%.1f", elapsed)) s (ran to the end \(outcomes[0]), static errors \(outcomes[1]), runtime errors \(outcomes[2]), interrupted \(outcomes[3])); slowest \(String(format: "%.3f", slowest)) s")
         XCTAssertEqual(failures, [], failures.prefix(3).joined(separator: "\n\n"))
     }
 }
