@@ -38,7 +38,7 @@ public struct TraceFrame: Sendable, Equatable {
 }
 
 public struct Diagnostic: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case syntax, staticError, runtime, interrupted }
+    public enum Kind: Sendable, Equatable { case syntax, staticError, runtime, interrupted, warning }
     public var kind: Kind
     public var message: String
     public var file: String
@@ -58,7 +58,8 @@ public struct Diagnostic: Sendable, Equatable {
     /// The diagnostic as the user reads it: header, source line with a caret, stack trace.
     public var rendered: String {
         if kind == .interrupted { return "Interrupted." }
-        var out = line > 0 ? "\(file):\(line):\(column): error: \(message)" : "\(file): error: \(message)"
+        let label = kind == .warning ? "warning" : "error"
+        var out = line > 0 ? "\(file):\(line):\(column): \(label): \(message)" : "\(file): \(label): \(message)"
         if let src = sourceLine, line > 0 {
             let num = String(line)
             let gutter = String(repeating: " ", count: num.count)

@@ -400,6 +400,8 @@ final class Evaluator {
             return .range(ScriptRange(start: x, stop: y))
         case .lambda(let decl, _):
             return .function(ScriptFunction(decl: decl, captured: f, globals: globals))
+        case .conditional(let c, let a, let b, let span):
+            return try truthy(try eval(c, f), span) ? try eval(a, f) : try eval(b, f)
         }
     }
 

@@ -89,6 +89,7 @@ struct Lexer {
         case UInt8(ascii: ":"): return make(.colon, start, col, startLine)
         case UInt8(ascii: ";"): return make(.semicolon, start, col, startLine)
         case UInt8(ascii: "@"): return make(.at, start, col, startLine)
+        case UInt8(ascii: "?"): return make(.question, start, col, startLine)
         case UInt8(ascii: "%"): return make(.percent, start, col, startLine)
         case UInt8(ascii: "."):
             if peek() == UInt8(ascii: "."), peek(1) == UInt8(ascii: "<") { pos += 2; return make(.rangeHalfOpen, start, col, startLine) }

@@ -4,7 +4,7 @@
 struct ParseFailure: Error {}
 
 enum Precedence: Int, Comparable {
-    case none = 0, or, and, not, comparison, range, term, factor, unary, power, postfix
+    case none = 0, conditional, or, and, not, comparison, range, term, factor, unary, power, postfix
     static func < (a: Precedence, b: Precedence) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -52,6 +52,7 @@ final class Parser {
         .bang:          Rule(prefix: { p, t in try p.unary(.not, t) }, infix: nil, precedence: .none),
         .kAnd:          Rule(prefix: nil, infix: { p, l, t in try p.logical(.and, l, t, .and) }, precedence: .and),
         .ampAmp:        Rule(prefix: nil, infix: { p, l, t in try p.logical(.and, l, t, .and) }, precedence: .and),
+        .question:      Rule(prefix: nil, infix: { p, l, t in try p.conditional(l, t) }, precedence: .conditional),
         .kOr:           Rule(prefix: nil, infix: { p, l, t in try p.logical(.or, l, t, .or) }, precedence: .or),
         .pipePipe:      Rule(prefix: nil, infix: { p, l, t in try p.logical(.or, l, t, .or) }, precedence: .or),
     ]
@@ -380,7 +381,7 @@ final class Parser {
 
     // MARK: expressions (Pratt)
 
-    func expression() throws -> Expr { try parse(.or) }
+    func expression() throws -> Expr { try parse(.conditional) }
 
     private func parse(_ minPrec: Precedence) throws -> Expr {
         let t = advance()
@@ -508,6 +509,14 @@ final class Parser {
     func logical(_ op: LogicalOperator, _ left: Expr, _ t: Token, _ prec: Precedence) throws -> Expr {
         let right = try parse(Precedence(rawValue: prec.rawValue + 1)!)
         return .logical(op, left, right, t.span)
+    }
+
+    /// `cond ? a : b` (right-associative: `a ? b : c ? d : e`).
+    func conditional(_ cond: Expr, _ t: Token) throws -> Expr {
+        let yes = try parse(.conditional)
+        _ = try expect(.colon, "':' in conditional expression")
+        let no = try parse(.conditional)
+        return .conditional(cond, yes, no, t.span)
     }
 
     func range(_ left: Expr, _ t: Token, inclusive: Bool) throws -> Expr {

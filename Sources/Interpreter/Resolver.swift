@@ -161,6 +161,7 @@ final class Resolver {
         case .member(let o, _, _): resolve(o)
         case .index(let o, let idx, _): resolve(o); resolve(idx)
         case .lambda(let decl, _): resolveFunction(decl)
+        case .conditional(let c, let a, let b, _): resolve(c); resolve(a); resolve(b)
         }
     }
 }

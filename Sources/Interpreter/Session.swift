@@ -75,7 +75,7 @@ public final class Session {
     /// Runs a whole file as a script in this session; returns the exit code.
     func runFile(_ src: SourceFile) -> ExitCode {
         BigStack.run { () -> ExitCode in
-            switch self.execute(src) {
+            switch self.execute(src, warnUnusedArguments: true) {
             case .success: return .success
             case .failure(let code): return code
             }
@@ -96,12 +96,18 @@ public final class Session {
 
     private enum Outcome { case success(Value?), failure(ExitCode) }
 
-    private func execute(_ src: SourceFile) -> Outcome {
+    private func execute(_ src: SourceFile, warnUnusedArguments: Bool = false) -> Outcome {
         let parser = Parser(source: src)
         let stmts = parser.parseProgram()
         if !parser.diagnostics.isEmpty {
             parser.diagnostics.forEach(host.report)
             return .failure(.staticError)
+        }
+        if warnUnusedArguments, let read = argumentNamesRead(by: stmts) {
+            for name in host.arguments.keys.sorted() where !read.contains(name) {
+                host.report(Diagnostic(kind: .warning, message: "argument '\(name)' is not used by the script (it declares: \(read.isEmpty ? "none" : read.sorted().joined(separator: ", ")))",
+                                       file: src.path, line: 0, column: 0, sourceLine: nil))
+            }
         }
         let mark = globals.count
         let resolver = Resolver(globals: globals, source: src)

@@ -7,7 +7,7 @@ public enum TokenKind: Hashable, Sendable {
     case kTrue, kFalse, kNil, kAnd, kOr, kNot, kImport, kAs, kNograd, kArg
     // punctuation
     case lparen, rparen, lbracket, rbracket, lbrace, rbrace
-    case comma, dot, colon, semicolon, arrow /* => */
+    case comma, dot, colon, semicolon, arrow /* => */, question
     case rangeHalfOpen /* ..< */, rangeClosed /* ... */
     // operators
     case plus, minus, star, slash, slashSlash, percent, starStar, at

@@ -9,12 +9,14 @@ import Interpreter
 ///     # expect error 3:7: message             (syntax or static error; exit 65)
 ///     # expect runtime error: message         (exit 70)
 ///     # expect runtime error 4:9: message     (with location)
+///     # expect warning: message               (e.g. an unused command-line argument)
 ///     # args: lr=0.5 name=x                   (command-line arguments)
 final class GoldenTests: XCTestCase {
     struct Expectations {
         var output: [String] = []
         var staticErrors: [String] = []
         var runtimeError: String? = nil
+        var warnings: [String] = []
         var args: [String] = []
     }
 
@@ -37,6 +39,7 @@ final class GoldenTests: XCTestCase {
             else if c == "expect:" { e.output.append("") }
             else if c.hasPrefix("expect error ") { e.staticErrors.append(String(c.dropFirst(13))) }
             else if c.hasPrefix("expect runtime error") { e.runtimeError = String(c.dropFirst(20)) }
+            else if c.hasPrefix("expect warning: ") { e.warnings.append(String(c.dropFirst(16))) }
             else if c.hasPrefix("args: ") { e.args = c.dropFirst(6).split(separator: " ").map(String.init) }
         }
         return e
@@ -59,6 +62,10 @@ final class GoldenTests: XCTestCase {
         let staticGot = diags.filter { $0.kind == .syntax || $0.kind == .staticError }.map { "\($0.line):\($0.column): \($0.message)" }
         if staticGot != exp.staticErrors {
             problems.append("static errors differ:\n--- expected\n\(exp.staticErrors.joined(separator: "\n"))\n--- got\n\(staticGot.joined(separator: "\n"))")
+        }
+        let warnings = diags.filter { $0.kind == .warning }.map { $0.message }
+        if warnings != exp.warnings {
+            problems.append("warnings differ:\n--- expected\n\(exp.warnings.joined(separator: "\n"))\n--- got\n\(warnings.joined(separator: "\n"))")
         }
         let runtime = diags.filter { $0.kind == .runtime }
         if let want = exp.runtimeError {
