@@ -123,6 +123,8 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(s.completions(for: "\"abc\".upp"), [])
         _ = s.evaluate("let word = \"abc\"")
         XCTAssertEqual(s.completions(for: "word.upp"), ["upper"])
+        _ = s.evaluate("let xs = [3, 1]")
+        XCTAssertEqual(s.completions(for: "xs.sort(rev"), ["reverse=", "reversed"])
     }
 
     func testHelp() {
