@@ -254,7 +254,7 @@ public final class Session {
                             var j = k
                             while j > 0 && (isIdent(chars[j - 1]) || chars[j - 1] == ".") { j -= 1 }
                             let chain = String(chars[j..<k]).split(separator: ".").map(String.init)
-                            var target = lookupChain(chain)
+                            let target = lookupChain(chain)
                             if target == nil, chain.count >= 2, let recv = lookupChain(Array(chain.dropLast())),
                                let m = BuiltinMethods.table(for: recv)?[chain.last!] {
                                 candidates += m.signature.parameters.map { $0.name + "=" }
