@@ -128,3 +128,49 @@ final class BenchTests: XCTestCase {
         #endif
     }
 }
+
+/// Inputs built to break recursive code: every one must end in a diagnostic, not a crash.
+final class PathologicalInputTests: XCTestCase {
+    func testDeepAndLongInputs() {
+        let n = 100_000
+        let cases: [(String, String)] = [
+            ("parens", String(repeating: "(", count: n) + "1" + String(repeating: ")", count: n)),
+            ("brackets", String(repeating: "[", count: n)),
+            ("unary minus", String(repeating: "-", count: n) + "1"),
+            ("not", String(repeating: "not ", count: n) + "true"),
+            ("blocks", String(repeating: "if true {\n", count: n)),
+            ("lambdas", String(repeating: "fn(x) => ", count: n) + "1"),
+            ("plus chain", "let x = 1" + String(repeating: " + 1", count: n)),
+            ("member chain", "let d = {}\nd" + String(repeating: ".a", count: n)),
+            ("call chain", "print" + String(repeating: "()", count: n)),
+            ("power chain", "2" + String(repeating: " ** 2", count: n)),
+            ("interpolation", String(repeating: "\"\\(", count: 300) + "1" + String(repeating: ")\"", count: 300)),
+            ("dict nesting", String(repeating: "{a: ", count: n)),
+            ("long line", "let x = [" + String(repeating: "1, ", count: n) + "]\nprint(len(x))"),
+        ]
+        for (name, src) in cases {
+            var diags: [Diagnostic] = []
+            var out = ""
+            let s = Session(host: Host(write: { out += $0 }, report: { diags.append($0) }, maxSteps: 1_000_000))
+            _ = s.status(of: src)
+            let result = s.evaluate(src, file: "\(name).coreg")
+            if name == "long line" {
+                XCTAssertEqual(out, "\(n)\n", name)
+                continue
+            }
+            guard case .error = result else { XCTFail("\(name): expected an error"); continue }
+            XCTAssertFalse(diags.isEmpty, name)
+            XCTAssertTrue(diags.allSatisfy { $0.line > 0 }, name)
+        }
+    }
+
+    func testRuntimeRecursionThroughNativesIsCapped() {
+        var diags: [Diagnostic] = []
+        let s = Session(host: Host(report: { diags.append($0) }))
+        _ = s.evaluate("fn f(x) => map(f, [x])\nf(1)")
+        XCTAssertEqual(diags.first?.message, "stack overflow (more than 1000 nested calls)")
+        diags = []
+        _ = s.evaluate("var x = []\nfor i in 0..<20000 { x = [x] }\nprint(len(x))")
+        XCTAssertEqual(diags, [])
+    }
+}
