@@ -30,7 +30,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "Kernel", swiftSettings: kernelSwiftSettings),
-        .target(name: "Interpreter", dependencies: ["Kernel"]),
+        .target(name: "Interpreter", dependencies: ["Kernel"],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "CoRegScript",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
             ]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
                     swiftSettings: [.unsafeFlags(cpuFlags)]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], exclude: ["gen"], resources: [.copy("golden")]),
     ],
     swiftLanguageModes: [.v5]
 )
