@@ -192,13 +192,7 @@ public enum BigStack {
 
 /// Runs a script file. `args` are the command line's `name=value` strings.
 public func runScript(path: String, args: [String] = [], host: Host, registry: Registry = .standard()) -> ExitCode {
-    for a in args {
-        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
-            host.report(Diagnostic(kind: .staticError, message: "expected name=value, got '\(a)'", file: path, line: 0, column: 0, sourceLine: nil))
-            return .usage
-        }
-        host.arguments[String(a[..<eq])] = String(a[a.index(after: eq)...])
-    }
+    guard applyArguments(args, to: host, file: path) else { return .usage }
     let text: String
     do { text = try host.readFile(path) } catch {
         host.report(Diagnostic(kind: .staticError, message: "cannot read file", file: path, line: 0, column: 0, sourceLine: nil))
@@ -219,4 +213,24 @@ public func checkScript(path: String, host: Host, registry: Registry = .standard
     let diags = session.staticCheck(SourceFile(path: path, text: text))
     for d in diags { host.report(d) }
     return diags.isEmpty ? .success : .staticError
+}
+
+/// Runs script text that has no file of its own (standard input); `name` labels diagnostics.
+public func runSource(_ text: String, name: String = "<stdin>", args: [String] = [], host: Host,
+                      registry: Registry = .standard()) -> ExitCode {
+    guard applyArguments(args, to: host, file: name) else { return .usage }
+    let session = Session(host: host, registry: registry)
+    return session.runFile(SourceFile(path: name, text: text))
+}
+
+/// Stores command-line `name=value` strings as the script's `args`; reports a malformed one.
+func applyArguments(_ args: [String], to host: Host, file: String) -> Bool {
+    for a in args {
+        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+            host.report(Diagnostic(kind: .staticError, message: "expected name=value, got '\(a)'", file: file, line: 0, column: 0, sourceLine: nil))
+            return false
+        }
+        host.arguments[String(a[..<eq])] = String(a[a.index(after: eq)...])
+    }
+    return true
 }

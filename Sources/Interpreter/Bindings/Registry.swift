@@ -233,6 +233,9 @@ public final class NativeModule: ScriptObject {
 
     public init(name: String, doc: String) { self.name = name; self.doc = doc }
     public var typeName: String { "module" }
+    /// Makes the module itself callable (`tensor([1, 2])` beside `tensor.sum(x)`).
+    public var call: NativeFunction?
+    public var callable: NativeFunction? { call }
     public var memberNames: [String] { order }
     public func member(_ name: String) throws -> Value? { table[name] }
     public var scriptDescription: String { "<module \(name)>" }
