@@ -39,7 +39,7 @@ let package = Package(
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
         // setjmp frame and turns every libjpeg error into a return code plus message.
-        .target(name: "CImageCodecs", dependencies: ["CJPEG"]),
+        .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs"],
                 resources: [.copy("Resources/embedded-fmnist.npz")],
                 swiftSettings: kernelSwiftSettings),

@@ -55,6 +55,13 @@ int coreg_jpeg_decode(const unsigned char *data, size_t size, size_t max_pixels,
     if (setjmp(jerr.jump)) {
         put_message((j_common_ptr)&cinfo, err, errlen);
         if (cinfo.src) *err_offset = size - cinfo.src->bytes_in_buffer;
+        if (jerr.premature_eof) {
+            /* libjpeg pads a short stream with a fake EOI; the real cause is the early end. */
+            char cause[JMSG_LENGTH_MAX];
+            (*cinfo.err->format_message)((j_common_ptr)&cinfo, cause);
+            snprintf(err, errlen, "JPEG data ends early (then: %s)", cause);
+            *err_offset = size;
+        }
         jpeg_destroy_decompress(&cinfo);
         free(buffer);
         return 1;

@@ -75,8 +75,10 @@ public enum FER2013 {
                 var v = 0
                 while p < pe, bytes[p] >= 0x30, bytes[p] <= 0x39, v <= 255 { v = v * 10 + Int(bytes[p] - 0x30); p += 1 }
                 guard p > st, v <= 255, p >= pe || bytes[p] == 0x20 || bytes[p] == 0x22 || bytes[p] == 0x09 else {
+                    var end = st
+                    while end < pe, end < st + 12, bytes[end] != 0x20, bytes[end] != 0x22 { end += 1 }
                     throw DataFormatError(file: file, offset: st, expected: "a pixel value 0...255 in row \(row + 1)",
-                                          found: "'\(String(decoding: bytes[st..<min(pe, st + 8)], as: UTF8.self).replacingNonPrintable())'")
+                                          found: "'\(String(decoding: bytes[st..<max(end, min(pe, st + 1))], as: UTF8.self).replacingNonPrintable())'")
                 }
                 guard k < 2304 else {
                     throw DataFormatError(file: file, offset: st, expected: "2304 pixel values (48×48) in row \(row + 1)", found: "more")

@@ -271,6 +271,7 @@ public enum ImageDecode {
         let kind = bytes[1]
         let channels = (kind == 0x33 || kind == 0x36) ? 3 : 1
         let binary = kind == 0x35 || kind == 0x36
+        var tokenStart = 2
         func token(_ what: String) throws -> Int {
             // Skip whitespace and comments.
             while r.pos < bytes.count {
@@ -278,6 +279,7 @@ public enum ImageDecode {
                 if b == 0x23 { while r.pos < bytes.count, bytes[r.pos] != 0x0A, bytes[r.pos] != 0x0D { r.pos += 1 } } else if b == 0x20 || (b >= 0x09 && b <= 0x0D) { r.pos += 1 } else { break }
             }
             let s = r.pos
+            tokenStart = s
             var v = 0
             while r.pos < bytes.count, bytes[r.pos] >= 0x30, bytes[r.pos] <= 0x39 {
                 v = v * 10 + Int(bytes[r.pos] - 0x30)
@@ -289,11 +291,11 @@ public enum ImageDecode {
             }
             return v
         }
-        let wAt = r.pos
         let w = try token("the image width")
+        let wAt = tokenStart
         let h = try token("the image height")
-        let maxAt = r.pos
         let maxval = try token("the maximum value")
+        let maxAt = tokenStart
         guard w > 0, h > 0, let n = checkedProduct([w, h, channels]), w * h <= maxPixels else {
             throw r.error("a positive image size of at most \(maxPixels) pixels", "\(w) × \(h)", at: wAt)
         }
@@ -318,8 +320,8 @@ public enum ImageDecode {
             }
         } else {
             for i in 0..<n {
-                let at = r.pos
-                out[i] = try scale(try token("sample \(i) of \(n)"), at)
+                let v = try token("sample \(i) of \(n)")
+                out[i] = try scale(v, tokenStart)
             }
         }
         return Image8(unchecked: h, w, channels, out)

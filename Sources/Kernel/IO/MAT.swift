@@ -141,6 +141,9 @@ public enum MAT {
                 throw r.error("a matrix (type 14) or compressed (type 15) data element", "type \(t.type)", at: at)
             }
         }
+        if r.remaining > 0 {
+            throw r.error("an 8-byte data element tag", "only \(r.remaining) bytes before the end of file (the file ends early)")
+        }
     }
 
     static func matrix(_ r: inout ByteReader) throws -> MATVariable? {
