@@ -81,6 +81,15 @@ int coreg_jpeg_decode(const unsigned char *data, size_t size, size_t max_pixels,
     }
     int gray = cinfo.jpeg_color_space == JCS_GRAYSCALE;
     cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
+    /* A header may declare a huge image over a few bytes of data: bound the pixel count by the
+       data present (4096 pixels a byte is far beyond real JPEG compression) before allocating. */
+    if ((size_t)cinfo.image_width * (size_t)cinfo.image_height > 4096 * size + ((size_t)1 << 20)) {
+        snprintf(err, errlen, "image of %u x %u pixels declared over only %zu bytes of data (the data ends early or the size is corrupt)",
+                 cinfo.image_width, cinfo.image_height, size);
+        *err_offset = 0;
+        jpeg_destroy_decompress(&cinfo);
+        return 8;
+    }
     if ((size_t)cinfo.image_width * (size_t)cinfo.image_height > max_pixels) {
         snprintf(err, errlen, "image of %u x %u pixels is larger than the limit of %zu pixels",
                  cinfo.image_width, cinfo.image_height, max_pixels);

@@ -134,6 +134,17 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(small.train.imageShape, [3, 32, 32])
     }
 
+    func testLoadSpec() throws {
+        XCTAssertEqual(try Datasets.load(spec: "mnist:" + fixture("mnist")).train.count, 5)
+        XCTAssertEqual(try Datasets.load(spec: "cifar100-coarse:" + fixture("cifar-100-binary")).train.classCount, 20)
+        XCTAssertEqual(try Datasets.load(spec: fixture("splits.npz")).test.count, 2)
+        let f = try Datasets.load(spec: fixture("folder"), seed: 1)
+        XCTAssertEqual(f.train.count + f.test.count, 3)
+        XCTAssertEqual(try Datasets.load(spec: "embedded").test.count, 2000)
+        XCTAssertThrowsError(try Datasets.load(spec: "imagenet:/x")) { XCTAssertTrue("\($0)".contains("unknown dataset 'imagenet'")) }
+        XCTAssertThrowsError(try Datasets.load(spec: "svhn")) { XCTAssertTrue("\($0)".contains("svhn:PATH")) }
+    }
+
     // MARK: embedded and the real Fashion-MNIST
 
     func testEmbeddedFashionMNIST() throws {
@@ -150,7 +161,7 @@ final class DataTests: XCTestCase {
 
     func testEmbeddedFoundFromAnotherDirectory() throws {
         let old = FileManager.default.currentDirectoryPath
-        defer { FileManager.default.changeCurrentDirectoryPath(old) }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(old) }
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory()))
         XCTAssertEqual(try Dataset.embedded().test.count, 2_000)
     }

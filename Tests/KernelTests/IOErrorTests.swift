@@ -175,6 +175,19 @@ final class IOErrorTests: XCTestCase {
         bad = png; bad[16] = 0x00; bad[17] = 0xFF; bad[18] = 0xFF; bad[19] = 0xFF  // width 16 M
         bad[20] = 0x00; bad[21] = 0xFF; bad[22] = 0xFF; bad[23] = 0xFF
         assertFormatError(try ImageDecode.decode(bad, file: "x.png"), offset: 16, ["at most 268435456 pixels"])
+        // Declared sizes far beyond the data are refused before any pixel buffer is allocated.
+        var huge = try fixtureBytes("images/gray.png")
+        for k in 16..<24 { huge[k] = [0, 0, 0x27, 0x10][k % 4] }  // 10000 × 10000
+        let crc = Gzip.crc32(huge, range: 12..<29)
+        for k in 0..<4 { huge[29 + k] = UInt8((crc >> (24 - 8 * UInt32(k))) & 0xFF) }
+        assertFormatError(try ImageDecode.decode(huge, file: "h.png"), offset: 16, ["bytes of image data", "100000000 pixels declared"])
+        var bigJPEG = try ImageDecode.encodeJPEG(try Image8(height: 8, width: 8, channels: 1, pixels: pat(64, 3)))
+        if let sof = (0..<(bigJPEG.count - 9)).first(where: { bigJPEG[$0] == 0xFF && bigJPEG[$0 + 1] == 0xC0 }) {
+            for k in 5...8 { bigJPEG[sof + k] = k % 2 == 1 ? 0x7F : 0x00 }
+            assertFormatError(try ImageDecode.decode(bigJPEG, file: "h.jpg"), ["h.jpg: byte 0", "32512 x 32512 pixels declared over only"])
+        } else { XCTFail("no SOF0 marker in the encoded JPEG") }
+        assertFormatError(try ImageDecode.decode(Array("P5 10000 10000 255\n".utf8) + [1, 2, 3], file: "h.pgm"), offset: 19, ["ends early"])
+        assertFormatError(try ImageDecode.decode(Array("P2 10000 10000 255\n1 2 3".utf8), file: "h.pgm"), offset: 18, ["100000000 ASCII samples", "ends early"])
         // JPEG: ends early, and garbage after the SOI marker.
         let im = try Image8(height: 16, width: 16, channels: 3, pixels: pat(768, 1))
         let jpg = try ImageDecode.encodeJPEG(im)

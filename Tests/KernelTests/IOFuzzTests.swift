@@ -6,7 +6,8 @@ import Kernel
 /// insertions/deletions, extreme values in header fields). Every input must parse or throw;
 /// a trap would abort the test process.
 final class IOFuzzTests: XCTestCase {
-    let n = 10_000
+    /// Mutations per format: 10,000 by default; set COREG_FUZZ_COUNT for longer runs.
+    let n = max(10_000, Int(ProcessInfo.processInfo.environment["COREG_FUZZ_COUNT"] ?? "") ?? 10_000)
 
     func testFuzzNPY() throws {
         let seeds = [try fixtureBytes("f32.npy"), try fixtureBytes("fortran.npy"), try fixtureBytes("strings.npy"), try fixtureBytes("v2.npy")]
@@ -55,6 +56,30 @@ final class IOFuzzTests: XCTestCase {
         for (k, s) in seeds.enumerated() {
             fuzz("png#\(k)", s, count: n / 2, header: s.count, seed: UInt64(k + 51)) { b in _ = try ImageDecode.decode(b, file: "p.png") }
         }
+    }
+
+    /// Mutations with every PNG chunk CRC recomputed, so that libpng itself meets corrupt
+    /// headers and compressed data instead of the chunk walker rejecting them.
+    func testFuzzPNGWithValidCRCs() throws {
+        let seeds = [try fixtureBytes("images/rgb.png"), try fixtureBytes("images/gray.png")]
+        for (k, s) in seeds.enumerated() {
+            fuzz("png-crc#\(k)", s, count: n / 2, header: s.count, seed: UInt64(k + 55)) { b in
+                _ = try ImageDecode.decode(fixPNGCRCs(b), file: "p.png")
+            }
+        }
+    }
+
+    func fixPNGCRCs(_ src: [UInt8]) -> [UInt8] {
+        var b = src
+        var p = 8
+        while p + 12 <= b.count {
+            let len = Int(b[p]) << 24 | Int(b[p + 1]) << 16 | Int(b[p + 2]) << 8 | Int(b[p + 3])
+            guard len <= b.count - p - 12 else { break }
+            let c = Gzip.crc32(b, range: (p + 4)..<(p + 8 + len))
+            for k in 0..<4 { b[p + 8 + len + k] = UInt8((c >> (24 - 8 * UInt32(k))) & 0xFF) }
+            p += 12 + len
+        }
+        return b
     }
 
     func testFuzzJPEG() throws {

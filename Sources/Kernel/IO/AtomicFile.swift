@@ -21,7 +21,7 @@ public enum AtomicFile {
         var written = 0
         let failure: String? = bytes.withUnsafeBytes { buf -> String? in
             while written < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + written, buf.count - written)
+                let n = posixWrite(fd, buf.baseAddress! + written, buf.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return "write failed: \(errnoString())"

@@ -70,7 +70,7 @@ enum FileBytes {
         out.reserveCapacity(max(0, min(hint, maxDecodedBytes)))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, message: "read failed: \(errnoString())")
@@ -102,6 +102,10 @@ enum FileBytes {
         return names.sorted()
     }
 }
+
+/// The C library's read(2)/write(2), named apart from the `read`/`write` methods of IO types.
+func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, p, n) }
+func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }
 
 func joinPath(_ a: String, _ b: String) -> String {
     if a.isEmpty { return b }

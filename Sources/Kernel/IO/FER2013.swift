@@ -46,9 +46,14 @@ public enum FER2013 {
         guard let total = checkedProduct([n, 2304]) else {
             throw DataFormatError(file: file, offset: 0, expected: "a smaller table", found: "\(n) rows")
         }
-        var pixels = [UInt8](repeating: 0, count: total)
+        // A valid row holds at least 2304 digits and 2303 spaces, which bounds the rows a file of
+        // this size can hold; rows are appended as they parse, so no allocation exceeds the data.
+        _ = total
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(min(n, bytes.count / 4607 + 1) * 2304)
         var labels = [Int32](repeating: -1, count: n)
         var usage = [String](repeating: "", count: n)
+        var rowPixels = [UInt8](repeating: 0, count: 2304)
         for row in 0..<n {
             let (ls, le) = lines[row + 1]
             let f = fields(bytes, ls, le)
@@ -67,7 +72,6 @@ public enum FER2013 {
             var p = f[pixCol].0
             let pe = f[pixCol].1
             var k = 0
-            let base = row * 2304
             while true {
                 while p < pe, bytes[p] == 0x20 || bytes[p] == 0x22 || bytes[p] == 0x09 { p += 1 }
                 if p >= pe { break }
@@ -83,12 +87,13 @@ public enum FER2013 {
                 guard k < 2304 else {
                     throw DataFormatError(file: file, offset: st, expected: "2304 pixel values (48×48) in row \(row + 1)", found: "more")
                 }
-                pixels[base + k] = UInt8(v)
+                rowPixels[k] = UInt8(v)
                 k += 1
             }
             guard k == 2304 else {
                 throw DataFormatError(file: file, offset: f[pixCol].0, expected: "2304 pixel values (48×48) in row \(row + 1)", found: "\(k)")
             }
+            pixels.append(contentsOf: rowPixels)
         }
         return Table(images: UInt8Array(unchecked: [n, 48, 48], values: pixels), labels: labels, usage: usage)
     }

@@ -154,6 +154,8 @@ public enum ImageDecode {
         let sig = try r.take(8, "the PNG signature")
         guard Array(sig) == pngSignature else { throw r.error("PNG signature 89 50 4e 47 0d 0a 1a 0a", hexBytes(sig), at: 0) }
         var first = true
+        var idatBytes = 0
+        var declaredPixels = 0
         while true {
             let at = r.pos
             let len = Int(try r.u32be("a PNG chunk length"))
@@ -167,6 +169,7 @@ public enum ImageDecode {
                 guard w > 0, h > 0, w <= 1 << 24, h <= 1 << 24, w * h <= maxPixels else {
                     throw r.error("an image size of at most \(maxPixels) pixels", "\(w) × \(h)", at: r.pos)
                 }
+                declaredPixels = w * h
                 first = false
             }
             let crcWanted = ByteReader(bytes, file: file, pos: r.pos + len).peekBE32()
@@ -174,8 +177,18 @@ public enum ImageDecode {
             guard crc == crcWanted else {
                 throw r.error("CRC-32 \(hex32(crc)) for chunk \(name)", "\(hex32(crcWanted)) (the chunk is corrupt)", at: r.pos + len)
             }
+            if name == "IDAT" { idatBytes += len }
             r.pos += len + 4
-            if name == "IEND" { return }
+            if name == "IEND" {
+                // DEFLATE expands at most ~1032×; 1-bit images hold 8 pixels a byte. A header that
+                // declares far more pixels than the data can hold is refused before allocation.
+                let limit = idatBytes.multipliedReportingOverflow(by: 9000).partialValue + 65536
+                guard declaredPixels <= limit else {
+                    throw DataFormatError(file: file, offset: 16, expected: "at most \(limit) pixels for \(idatBytes) bytes of image data",
+                                          found: "\(declaredPixels) pixels declared (the data ends early or the size is corrupt)")
+                }
+                return
+            }
         }
     }
 
@@ -300,19 +313,24 @@ public enum ImageDecode {
             throw r.error("a positive image size of at most \(maxPixels) pixels", "\(w) × \(h)", at: wAt)
         }
         guard maxval >= 1 && maxval <= 65535 else { throw r.error("a maximum value 1...65535", "\(maxval)", at: maxAt) }
-        var out = [UInt8](repeating: 0, count: n)
-        func scale(_ v: Int, _ at: Int) throws -> UInt8 {
-            guard v <= maxval else { throw r.error("a sample ≤ \(maxval)", "\(v)", at: at) }
-            return maxval == 255 ? UInt8(v) : UInt8((v * 255 + maxval / 2) / maxval)
-        }
+        // Check the declared size against the bytes present before allocating.
+        let bps = maxval < 256 ? 1 : 2
         if binary {
             // Exactly one whitespace byte separates the header from the samples.
             guard r.pos < bytes.count, bytes[r.pos] == 0x20 || (bytes[r.pos] >= 0x09 && bytes[r.pos] <= 0x0D) else {
                 throw r.error("one whitespace byte after the header", r.pos >= bytes.count ? "end of file" : hexBytes(bytes[r.pos..<(r.pos + 1)]))
             }
             r.pos += 1
-            let bps = maxval < 256 ? 1 : 2
             try r.need(n * bps, "\(w)×\(h)×\(channels) samples of \(bps) byte\(bps == 1 ? "" : "s") (the data ends early)")
+        } else if n > r.remaining {
+            throw r.error("\(n) ASCII samples for \(w)×\(h)×\(channels)", "only \(r.remaining) bytes before the end of file (the data ends early)")
+        }
+        var out = [UInt8](repeating: 0, count: n)
+        func scale(_ v: Int, _ at: Int) throws -> UInt8 {
+            guard v <= maxval else { throw r.error("a sample ≤ \(maxval)", "\(v)", at: at) }
+            return maxval == 255 ? UInt8(v) : UInt8((v * 255 + maxval / 2) / maxval)
+        }
+        if binary {
             for i in 0..<n {
                 let o = r.pos + i * bps
                 let v = bps == 1 ? Int(bytes[o]) : Int(bytes[o]) << 8 | Int(bytes[o + 1])
