@@ -93,7 +93,7 @@ struct Mutator {
 @discardableResult
 func fuzz(_ name: String, _ seedBytes: [UInt8], count: Int = 10_000, header: Int = 64, seed: UInt64 = 1,
           _ parse: ([UInt8]) throws -> Void) -> (Int, Int) {
-    var m = Mutator(seed: seed ^ UInt64(truncatingIfNeeded: name.hashValue & 0) ^ UInt64(name.utf8.count))
+    var m = Mutator(seed: seed)
     var ok = 0, bad = 0
     for _ in 0..<count {
         let b = m.mutate(seedBytes, header: header)

@@ -157,20 +157,18 @@ public enum Datasets {
             }
             labels[i] = Int32(v) % 10
         }
+        let src: [UInt8]
+        switch x.values {
+        case .uint8(let b): src = b
+        case .double(let d): src = d.map { UInt8(max(0, min(255, $0.rounded()))) }
+        }
         var px = [UInt8](repeating: 0, count: n * 3072)
         // X(i, j, c, n) is at i + 32 j + 1024 c + 3072 n (column-major); planar out[n][c][i][j].
-        for s in 0..<n {
-            for c in 0..<3 {
-                let src = s * 3072 + c * 1024
-                for i in 0..<32 {
-                    for j in 0..<32 {
-                        let v: UInt8
-                        switch x.values {
-                        case .uint8(let b): v = b[src + 32 * j + i]
-                        case .double(let d): v = UInt8(max(0, min(255, d[src + 32 * j + i].rounded())))
-                        }
-                        px[src + 32 * i + j] = v
-                    }
+        src.withUnsafeBufferPointer { s in
+            px.withUnsafeMutableBufferPointer { o in
+                for plane in 0..<(n * 3) {
+                    let base = plane * 1024
+                    for i in 0..<32 { for j in 0..<32 { o[base + 32 * i + j] = s[base + 32 * j + i] } }
                 }
             }
         }
