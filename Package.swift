@@ -29,7 +29,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Kernel", swiftSettings: kernelSwiftSettings),
+        // System libraries for compression and image decoding (no hand-written DEFLATE/PNG/JPEG).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // libjpeg has no pkg-config file on some systems; the module map links "jpeg" directly.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
+                       providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
+        // setjmp frame and turns every libjpeg error into a return code plus message.
+        .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs"],
+                resources: [.copy("Resources/embedded-fmnist.npz")],
+                swiftSettings: kernelSwiftSettings),
         .target(name: "Interpreter", dependencies: ["Kernel"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .executableTarget(

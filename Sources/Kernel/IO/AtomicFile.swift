@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Atomic file replacement: the bytes go to a temporary file in the same directory, which is
+/// fsync'ed and renamed over the target; then the directory is fsync'ed so the rename itself is
+/// durable. Readers see either the old file or the complete new one, never a torn write.
+/// Every writer in `IO/` goes through here.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let dir = directoryOf(path)
+        let tmp = joinPath(dir, ".\(baseName(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileIOError(path: path, message: "cannot create temporary file \(tmp): \(errnoString())") }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        var written = 0
+        let failure: String? = bytes.withUnsafeBytes { buf -> String? in
+            while written < buf.count {
+                let n = posixWrite(fd, buf.baseAddress! + written, buf.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return "write failed: \(errnoString())"
+                }
+                written += n
+            }
+            return nil
+        }
+        if let f = failure { close(fd); throw FileIOError(path: path, message: f) }
+        guard fsync(fd) == 0 else {
+            let m = errnoString(); close(fd)
+            throw FileIOError(path: path, message: "fsync failed: \(m)")
+        }
+        guard close(fd) == 0 else { throw FileIOError(path: path, message: "close failed: \(errnoString())") }
+        guard rename(tmp, path) == 0 else { throw FileIOError(path: path, message: "rename failed: \(errnoString())") }
+        ok = true
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)  // best effort: some file systems refuse fsync on directories
+            close(dfd)
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    static func directoryOf(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return "." }
+        let d = String(path[..<i])
+        return d.isEmpty ? "/" : d
+    }
+}
