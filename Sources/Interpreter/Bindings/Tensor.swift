@@ -140,7 +140,7 @@ public func toTensor(_ v: Value, what: String, dtype: DType? = nil) throws -> Te
 func nested(_ v: Value) throws -> NestedArray {
     switch v {
     case .int(let i): return .scalar(Double(i))
-    case .float(let d): return .scalar(d)
+    case .float(let d): return .float(d)
     case .bool(let b): return .bool(b)
     case .list(let l): return .list(try l.items.map(nested))
     case .range(let r): return .list((0..<r.count).map { .scalar(Double(r.element($0))) })

@@ -1,6 +1,9 @@
 /// A nested array literal (from the language or from Swift) to build tensors from.
 public indirect enum NestedArray: Sendable {
+    /// A number; whole numbers allow int32 inference.
     case scalar(Double)
+    /// A number written as floating point (a script's `1.0`): the tensor is float32.
+    case float(Double)
     case bool(Bool)
     case list([NestedArray])
 }
@@ -123,6 +126,13 @@ extension Tensor {
                     throw TensorError("tensor", "ragged nested list at \(path): expected \(depth < shape.count ? "\(shape[depth]) items" : "a number"), got a list of \(items.count)")
                 }
                 for (i, it) in items.enumerated() { try walk(it, depth + 1, path + [i]) }
+            case .float(let v):
+                guard depth == shape.count else {
+                    throw TensorError("tensor", "ragged nested list at \(path): expected a list of \(shape[depth]), got a number")
+                }
+                allBool = false
+                allInt = false
+                values.append(v)
             case .scalar(let v):
                 guard depth == shape.count else {
                     throw TensorError("tensor", "ragged nested list at \(path): expected a list of \(shape[depth]), got a number")
