@@ -88,9 +88,18 @@ func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: I
                         let d = plane + iy * g.w
                         let s = src + oy * g.wo
                         let ix0 = -g.pw + j * g.dw
-                        for ox in 0..<g.wo {
-                            let ix = ix0 + ox * g.sw
-                            if ix >= 0 && ix < g.w { d[ix] += s[ox] }
+                        if g.sw == 1 {
+                            // the valid run is contiguous: no per-element bounds test
+                            let lo = Swift.max(0, -ix0), hi = Swift.min(g.wo, g.w - ix0)
+                            if hi > lo {
+                                let dd = d + ix0
+                                for ox in lo..<hi { dd[ox] += s[ox] }
+                            }
+                        } else {
+                            for ox in 0..<g.wo {
+                                let ix = ix0 + ox * g.sw
+                                if ix >= 0 && ix < g.w { d[ix] += s[ox] }
+                            }
                         }
                     }
                 }
@@ -130,6 +139,7 @@ extension Tensor {
         let g = ConvGeom(n: n, cin: cin, h: h, w: w, cout: cout, kh: kh, kw: kw, ho: ho, wo: wo, groups: p.groups,
                          sh: p.stride.0, sw: p.stride.1, ph: p.padding.0, pw: p.padding.1, dh: p.dilation.0, dw: p.dilation.1)
         _ = try checkedCount([n, cout, ho, wo], op: op)
+        try Interrupt.check()
         let x = input.contiguous(), wt = weight.contiguous()
         let out = Tensor(uninitialized: [n, cout, ho, wo], dtype: .float32)
         convForward(x.fptr, wt.fptr, bias?.contiguous().fptr, g, out.fptr)

@@ -84,7 +84,17 @@ extension Tensor {
     public func sigmoid() throws -> Tensor {
         try unaryFloat(.sigmoid, saveOutput: true) { $0 >= 0 ? 1 / (1 + Glibc.expf(-$0)) : Glibc.expf($0) / (1 + Glibc.expf($0)) }
     }
-    public func relu() throws -> Tensor { try unaryFloat(.relu) { $0 > 0 ? $0 : 0 } }
+    public func relu() throws -> Tensor {
+        guard dtype == .float32 else { return try unaryFloat(.relu) { $0 > 0 ? $0 : 0 } }
+        // a dedicated loop: the hottest elementwise op of every CNN step
+        let x = contiguous()
+        let out = Tensor(uninitialized: shape, dtype: .float32)
+        let (xp, op) = (x.fptr, out.fptr)
+        parallelElementwise(count) { lo, hi in
+            for i in lo..<hi { op[i] = xp[i] > 0 ? xp[i] : 0 }
+        }
+        return out.recorded(.relu, [self])
+    }
     public func leakyRelu(_ slope: Float = 0.01) throws -> Tensor {
         try unaryFloat(.leakyRelu(slope)) { $0 > 0 ? $0 : $0 * slope }
     }

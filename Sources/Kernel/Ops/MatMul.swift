@@ -51,6 +51,7 @@ extension Tensor {
         _ = try checkedCount(outShape, op: "matmul")
         let out = Tensor(uninitialized: outShape, dtype: .float32)
         let nb = batch.reduce(1, *)
+        try Interrupt.check()
         if out.count == 0 { return out.recorded(.matmul, [self, other]) }
         if k == 0 { out.fill(0); return out.recorded(.matmul, [self, other]) }
         // Per-operand batch strides (0 where broadcast) and matrix layout.

@@ -35,13 +35,17 @@ extension Tensor {
                     let mp = mb.baseAddress!, ip = ib.baseAddress!
                     ThreadPool.shared.parallelFor(Swift.min(c, 64)) { part in
                         for ch in splitPlanes(c, 64, part) {
-                            var s: Double = 0
-                            for i in 0..<n { let p = xp + (i * c + ch) * l; for j in 0..<l { s += Double(p[j]) } }
-                            let mu = s / Double(m)
-                            var v: Double = 0
-                            for i in 0..<n { let p = xp + (i * c + ch) * l; for j in 0..<l { let d = Double(p[j]) - mu; v += d * d } }
-                            mp[ch] = Float(mu)
-                            ip[ch] = Float(1 / (v / Double(m) + eps).squareRoot())
+                            let shift = xp[ch * l]
+                            var s1: Double = 0, s2: Double = 0
+                            for i in 0..<n {
+                                let (a, b) = shiftedSums(xp + (i * c + ch) * l, l, shift: shift)
+                                s1 += a
+                                s2 += b
+                            }
+                            let d = s1 / Double(m)
+                            let v = Swift.max(s2 / Double(m) - d * d, 0)
+                            mp[ch] = Float(Double(shift) + d)
+                            ip[ch] = Float(1 / (v + eps).squareRoot())
                         }
                     }
                 }
@@ -72,8 +76,7 @@ extension Tensor {
             for pl in splitPlanes(n * c, 64, part) {
                 let ch = pl % c
                 let a = invstd[ch] * gamma[ch], b = beta[ch] - meanV[ch] * a
-                let src = xp + pl * l, dst = outp + pl * l
-                for j in 0..<l { dst[j] = src[j] * a + b }
+                affine(xp + pl * l, outp + pl * l, l, a, b)
             }
         }
         var inputs = [input]
@@ -84,37 +87,42 @@ extension Tensor {
         return out.recorded(.custom(CustomPrim(kind: .batch_norm) { gout in
             let go = gout.contiguous()
             let gp = go.fptr, xp = x.fptr
-            // per-channel Σg and Σg·x̂
+            // per-channel Σg and Σg·x̂ = (Σg·x − μΣg)·istd
             var sg = [Double](repeating: 0, count: c), sgx = sg
-            for i in 0..<n {
-                for ch in 0..<c {
-                    let base = (i * c + ch) * l
-                    var a: Double = 0, b: Double = 0
-                    for j in 0..<l {
-                        let gv = Double(gp[base + j])
-                        a += gv
-                        b += gv * Double((xp[base + j] - mu[ch]) * istd[ch])
+            sg.withUnsafeMutableBufferPointer { sgb in
+                sgx.withUnsafeMutableBufferPointer { sxb in
+                    let sgp = sgb.baseAddress!, sxp = sxb.baseAddress!
+                    ThreadPool.shared.parallelFor(Swift.min(c, 64)) { part in
+                        for ch in splitPlanes(c, 64, part) {
+                            var a: Double = 0, b: Double = 0
+                            for i in 0..<n {
+                                let (u, v) = gradSums(gp + (i * c + ch) * l, xp + (i * c + ch) * l, l)
+                                a += u
+                                b += v
+                            }
+                            sgp[ch] = a
+                            sxp[ch] = (b - Double(mu[ch]) * a) * Double(istd[ch])
+                        }
                     }
-                    sg[ch] += a
-                    sgx[ch] += b
                 }
             }
             var dx: Tensor? = nil
             if input.requiresGrad {
                 let d = Tensor(uninitialized: input.shape, dtype: .float32)
                 let dp = d.fptr
-                for i in 0..<n {
-                    for ch in 0..<c {
-                        let base = (i * c + ch) * l
+                ThreadPool.shared.parallelFor(Swift.min(n * c, 64)) { part in
+                    for pl in splitPlanes(n * c, 64, part) {
+                        let ch = pl % c
                         let k = gamma[ch] * istd[ch]
                         if training {
+                            // dx = k·(g − mean(g) − x̂·mean(g·x̂)), x̂ = (x − μ)·istd
                             let mg = Float(sg[ch] / Double(m)), mgx = Float(sgx[ch] / Double(m))
-                            for j in 0..<l {
-                                let xh = (xp[base + j] - mu[ch]) * istd[ch]
-                                dp[base + j] = k * (gp[base + j] - mg - xh * mgx)
-                            }
+                            let cx = k * mgx * istd[ch]          // coefficient of x
+                            let c0 = -k * mg + k * mgx * istd[ch] * mu[ch]
+                            let gv = gp + pl * l, xv = xp + pl * l, out = dp + pl * l
+                            for j in 0..<l { out[j] = k * gv[j] - cx * xv[j] + c0 }
                         } else {
-                            for j in 0..<l { dp[base + j] = k * gp[base + j] }
+                            affine(gp + pl * l, dp + pl * l, l, k, 0)
                         }
                     }
                 }

@@ -1,0 +1,164 @@
+import Kernel
+
+/// The `coreg` module: Co-Reg's components (Kernel/Learn/CoRegComponents.swift) at batch level,
+/// so that `scripts/coreg.coreg` can compose the method and any part can be switched off,
+/// swapped or re-weighted in one line.
+
+/// A fitted two-component GMM (the division step), for inspection and plots.
+final class GMMObject: ScriptObject {
+    let gmm: GMM1D
+    init(_ g: GMM1D) { gmm = g }
+    var typeName: String { "gmm" }
+    var memberNames: [String] { ["means", "stds", "weights", "iterations", "converged", "low", "density"] }
+    func member(_ name: String) throws -> Value? {
+        switch name {
+        case "means": return .list(ScriptList(gmm.means.map { .float($0) }))
+        case "stds": return .list(ScriptList(gmm.variances.map { .float($0.squareRoot()) }))
+        case "weights": return .list(ScriptList(gmm.weights.map { .float($0) }))
+        case "iterations": return .int(gmm.iterations)
+        case "converged": return .bool(gmm.converged)
+        case "low": return .int(gmm.lowComponent)
+        case "density":
+            return .native(NativeFunction("density(x: number)", doc: "Mixture density and its two weighted components at x: {total, components}.") { args in
+                let d = self.gmm.density(try args.double(0))
+                return record([("total", .float(d.total)), ("components", .list(ScriptList(d.components.map { .float($0) })))])
+            })
+        default: return nil
+        }
+    }
+    var scriptDescription: String {
+        String(format: "<gmm means (%.4f, %.4f), stds (%.4f, %.4f), weights (%.3f, %.3f), %d iterations>",
+               gmm.means[0], gmm.means[1], gmm.variances[0].squareRoot(), gmm.variances[1].squareRoot(),
+               gmm.weights[0], gmm.weights[1], gmm.iterations)
+    }
+}
+
+final class AlignmentObject: ScriptObject {
+    let da: DistributionAlignment
+    init(_ d: DistributionAlignment) { da = d }
+    var typeName: String { "distribution_alignment" }
+    var memberNames: [String] { ["buffer", "prior", "store", "align"] }
+    func member(_ name: String) throws -> Value? {
+        switch name {
+        case "buffer": return wrap(da.buffer)
+        case "prior": return wrap(da.prior)
+        case "store":
+            return .native(NativeFunction("store(indices: tensor, probs: tensor)", doc: "Overwrites the stored predictions of these samples.") { args in
+                try self.da.store(indices: try toTensor(args[0], what: "indices"), probs: try toTensor(args[1], what: "probs"))
+                return .null
+            })
+        case "align":
+            return .native(NativeFunction("align(probs: tensor)", doc: "p / (mean stored prediction / prior), renormalised.") { args in
+                wrap(try self.da.align(try toTensor(args[0], what: "probs")))
+            })
+        default: return nil
+        }
+    }
+}
+
+final class QueueObject: ScriptObject {
+    let q: ContrastQueue
+    init(_ q: ContrastQueue) { self.q = q }
+    var typeName: String { "queue" }
+    var memberNames: [String] { ["features", "targets", "flags", "pointer", "size", "enqueue", "set_pointer"] }
+    var length: Int? { q.size }
+    func member(_ name: String) throws -> Value? {
+        switch name {
+        case "features": return wrap(q.features)
+        case "targets": return wrap(q.targets)
+        case "flags": return wrap(q.flags)
+        case "pointer": return .int(q.pointer)
+        case "size": return .int(q.size)
+        case "enqueue":
+            return .native(NativeFunction("enqueue(features: tensor, targets: tensor, flags: tensor)", doc: "Writes a batch of keys with their targets and 𝒫 flags at the pointer.") { args in
+                try self.q.enqueue(features: try toTensor(args[0], what: "features"), targets: try toTensor(args[1], what: "targets"),
+                                   flags: try toTensor(args[2], what: "flags"))
+                return .null
+            })
+        case "set_pointer":
+            return .native(NativeFunction("set_pointer(p: int)", doc: "Restores the write position (checkpoints).") { args in
+                try self.q.setPointer(try args.int(0))
+                return .null
+            })
+        default: return nil
+        }
+    }
+}
+
+func registerCoRegModule(_ r: Registry) {
+    let m = r.module("coreg", doc: "Co-Reg's components (spec §2), each at batch level.")
+    func t(_ a: Arguments, _ i: Int, _ what: String) throws -> Tensor {
+        do { return try toTensor(a[i], what: what) } catch { throw a.argumentError(i, expected: "tensor", got: a[i]) }
+    }
+    m.add("partial_ce(logits: tensor, candidates)", doc: "Warm-up L_sup: −log(Σ_j y_j f_j + 1e-5), averaged over samples whose set is not every class.") { a in
+        wrap(try CoReg.partialCE(try t(a, 0, "logits"), try t(a, 1, "candidates")))
+    }
+    m.add("neg_entropy(logits: tensor)", doc: "Warm-up L_neg: Σ_j f_j log f_j, batch mean.") { a in
+        wrap(try CoReg.negativeEntropy(try t(a, 0, "logits")))
+    }
+    m.add("division_loss(probs: tensor, candidates)", doc: "L_div = −log max_{j∈S} p_j per sample (no gradient).") { a in
+        wrap(try CoReg.divisionLoss(try t(a, 0, "probs"), try t(a, 1, "candidates")))
+    }
+    m.add("minmax(x: tensor)", doc: "Min–max normalisation to [0, 1].") { a in wrap(try CoReg.minMaxNormalize(try t(a, 0, "x"))) }
+    m.add("divide(losses: tensor, max_iter: int = 10, tol: float = 0.01, reg_covar: float = 0.0005)",
+          doc: "Fits a 2-component GMM to the losses: {w (posterior of the low-mean component), gmm}.") { a in
+        let (w, g) = try CoReg.divide(try t(a, 0, "losses"), maxIter: try a.int(1), tol: try a.double(2), regCovar: try a.double(3))
+        return record([("w", wrap(w)), ("gmm", .object(GMMObject(g)))])
+    }
+    m.add("restrict(probs: tensor, candidates)", doc: "Eq. 5: predictions restricted to the candidates and renormalised.") { a in
+        wrap(try CoReg.restrictToCandidates(try t(a, 0, "probs"), try t(a, 1, "candidates")))
+    }
+    m.add("fuse(w: tensor, restricted: tensor, own: tensor)", doc: "Eq. 6 on 𝒫: w·p + (1 − w)·p̄.") { a in
+        wrap(try CoReg.fusePartial(w: try t(a, 0, "w"), restricted: try t(a, 1, "restricted"), own: try t(a, 2, "own")))
+    }
+    m.add("sharpen(p: tensor, T: float = 0.5)", doc: "Eq. 7: p^(1/T) renormalised.") { a in
+        wrap(try CoReg.sharpen(try t(a, 0, "p"), T: try a.double(1)))
+    }
+    m.add("mixup(x: tensor, targets: tensor, alpha: float = 4, seed: int = 0)",
+          doc: "l ~ Beta(α, α), l ← max(l, 1 − l), one permutation over the whole batch: {x, targets, lambda, perm}.") { a in
+        let seed = try a.int(3)
+        guard seed >= 0 else { throw a.argumentError(3, "seed must be ≥ 0") }
+        let r = try CoReg.mixup(try t(a, 0, "x"), try t(a, 1, "targets"), alpha: try a.double(2), rng: RNG(seed: UInt64(seed)))
+        return record([("x", wrap(r.x)), ("targets", wrap(r.targets)), ("lambda", .float(r.lambda)), ("perm", wrap(r.perm))])
+    }
+    m.add("mse_probs(logits: tensor, targets: tensor)", doc: "mean((softmax(logits) − targets)²) over batch and classes (the 𝒰 loss).") { a in
+        wrap(try CoReg.mseOnProbs(try t(a, 0, "logits"), try t(a, 1, "targets")))
+    }
+    m.add("soft_ce(logits: tensor, targets: tensor)", doc: "−Σ q log softmax(z), batch mean (the 𝒫 loss).") { a in
+        wrap(try Losses.softCrossEntropy(try t(a, 0, "logits"), try t(a, 1, "targets")))
+    }
+    m.add("prototypes(classes: int, dim: int)", doc: "Shared class prototypes (C, d), initialised to zeros.") { a in
+        wrap(try Tensor.zeros([try a.int(0), try a.int(1)]))
+    }
+    m.add("update_prototypes(prototypes: tensor, features: tensor, labels: tensor, momentum: float = 0.999)",
+          doc: "Sequential o_y ← γ·o_y + (1 − γ)·z per row, then L2 normalisation (in place).") { a in
+        try CoReg.updatePrototypes(try t(a, 0, "prototypes"), features: try t(a, 1, "features"), labels: try t(a, 2, "labels"), momentum: try a.double(3))
+        return .null
+    }
+    m.add("prototype_logits(z: tensor, prototypes: tensor, tau: float = 0.3)", doc: "z·Oᵀ / τ.") { a in
+        wrap(try CoReg.prototypeLogits(try t(a, 0, "z"), try t(a, 1, "prototypes"), tau: try a.double(2)))
+    }
+    m.add("kl_div(logits: tensor, targets: tensor)", doc: "KL(targets ‖ softmax(logits)), batch mean (KLDivLoss batchmean).") { a in
+        wrap(try CoReg.klDivBatchmean(try t(a, 0, "logits"), try t(a, 1, "targets")))
+    }
+    m.add("contrastive_masks(labels: tensor, flags: tensor, batch: int, supervised: bool = false)",
+          doc: "Positive and allowed masks (B, M) of the noisy SupCon loss; supervised=true gives plain SupCon masks (all same-label elements positive).") { a in
+        let labels = try t(a, 0, "labels"), flags = try t(a, 1, "flags")
+        let f = try a.bool(3) ? try Tensor.onesLike(flags).to(.bool) : flags
+        let (p, al) = try CoReg.contrastiveMasks(labels: labels, flags: f, batch: try a.int(2))
+        return record([("positive", wrap(p)), ("allowed", wrap(al))])
+    }
+    m.add("noisy_supcon(queries: tensor, features: tensor, positive: tensor, allowed: tensor, tau: float = 0.07)",
+          doc: "−mean over anchors of the mean log-probability of positives among allowed elements.") { a in
+        wrap(try CoReg.noisySupCon(queries: try t(a, 0, "queries"), features: try t(a, 1, "features"),
+                                   positive: try t(a, 2, "positive"), allowed: try t(a, 3, "allowed"), tau: try a.double(4)))
+    }
+    m.add("alignment(samples: int, classes: int)", doc: "Distribution alignment with a uniform prior and a stored-prediction buffer (N, C).") { a in
+        .object(AlignmentObject(try DistributionAlignment(samples: try a.int(0), classes: try a.int(1))))
+    }
+    m.add("queue(size: int, dim: int, classes: int, seed: int = 0)", doc: "The MoCo queue of keys, targets and 𝒫 flags.") { a in
+        let seed = try a.int(3)
+        guard seed >= 0 else { throw a.argumentError(3, "seed must be ≥ 0") }
+        return .object(QueueObject(try ContrastQueue(size: try a.int(0), dim: try a.int(1), classes: try a.int(2), rng: RNG(seed: UInt64(seed)))))
+    }
+}
