@@ -5,5 +5,6 @@ public func coregRegistry() -> Registry {
     let r = Registry.standard()
     registerTensorModule(r)
     registerCoRegModule(r)
+    registerFileModules(r)
     return r
 }
