@@ -153,6 +153,13 @@ func registerCoRegModule(_ r: Registry) {
         wrap(try CoReg.noisySupCon(queries: try t(a, 0, "queries"), features: try t(a, 1, "features"),
                                    positive: try t(a, 2, "positive"), allowed: try t(a, 3, "allowed"), tau: try a.double(4)))
     }
+    m.add("fewshot(labels: tensor, candidates: tensor, k: int, seed: int = 0)",
+          doc: "k truly labelled samples per class: {candidates (their sets one-hot), mask (bool, N), indices}.") { a in
+        let seed = try a.int(3)
+        guard seed >= 0 else { throw a.argumentError(3, "seed must be ≥ 0") }
+        let r = try CoReg.fewShot(labels: try t(a, 0, "labels"), candidates: try t(a, 1, "candidates"), perClass: try a.int(2), seed: UInt64(seed))
+        return record([("candidates", wrap(r.candidates)), ("mask", wrap(r.mask)), ("indices", wrap(r.indices))])
+    }
     m.add("alignment(samples: int, classes: int)", doc: "Distribution alignment with a uniform prior and a stored-prediction buffer (N, C).") { a in
         .object(AlignmentObject(try DistributionAlignment(samples: try a.int(0), classes: try a.int(1))))
     }

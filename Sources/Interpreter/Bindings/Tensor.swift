@@ -481,6 +481,11 @@ let tensorOps: [TensorOp] = [
         try t.requiresGrad(try a.bool(0))
         return wrap(t)
     },
+    TensorOp("assign", "src", "Overwrites the elements in place with src (broadcast; no gradient); returns the tensor.") { t, a in
+        let src = try a.tensor(0, like: t)
+        try Tensor.noGrad { try t.assign(src) }
+        return wrap(t)
+    },
     TensorOp("zero_grad", "", "Clears .grad.") { t, _ in t.zeroGrad(); return .null },
     TensorOp("item", "", "The value of a one-element tensor as a number.") { t, _ in
         let v = try t.item()
