@@ -94,5 +94,26 @@ func registerFileModules(_ r: Registry) {
         return .null
     }
     sys.add("seconds()", doc: "A monotonic clock in seconds.") { _ in .float(monotonicSeconds()) }
+    sys.add("run(path: string, args: dict? = nil)",
+            doc: "Runs another script in a fresh session with these args (name → value); returns its exit code (0 on success).") { a in
+        let path = try a.string(0)
+        let parent = a.context.host
+        let child = Host(write: parent.write, report: parent.report, progress: parent.progress,
+                         isInterruptRequested: parent.isInterruptRequested, maxSteps: parent.maxSteps, maxCallDepth: parent.maxCallDepth)
+        child.noGrad = parent.noGrad
+        child.readFile = parent.readFile
+        child.clock = parent.clock
+        var list: [String] = []
+        if !a.isNull(1) {
+            let d = try a.dict(1)
+            for (k, v) in zip(d.keys, d.values) {
+                guard case .string(let name) = k.value else { throw a.argumentError(1, "argument names must be strings") }
+                list.append("\(name)=\(v.displayString)")
+            }
+        }
+        let code = runScript(path: path, args: list, host: child, registry: coregRegistry())
+        if code == .interrupted { throw ScriptError("Interrupted.") }
+        return .int(Int(code.rawValue))
+    }
     sys.add("rss_mib()", doc: "Resident memory of the process in MiB.") { _ in .float(residentMiB()) }
 }
