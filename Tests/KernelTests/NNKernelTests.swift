@@ -106,3 +106,18 @@ final class NNKernelTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.batchNorm(x, weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: false))
     }
 }
+
+final class FusedInferenceTests: XCTestCase {
+    /// The fused eval path (conv bias + BN + ReLU in one pass) equals the layer-by-layer one.
+    func testCNNSmallFusedInferenceMatchesLayers() throws {
+        let m = CNNSmall(inChannels: 1, classes: 10, rng: RNG(seed: 4))
+        // give BN non-trivial statistics
+        m.train()
+        _ = try m.forward(try Tensor.randn([8, 1, 28, 28], rng: RNG(seed: 5)))
+        m.eval()
+        let x = try Tensor.randn([3, 1, 28, 28], rng: RNG(seed: 6))
+        let layered = try m.forward(x)                         // grad mode on: layer by layer
+        let fused = try Tensor.noGrad { try m.forward(x) }     // fused path
+        assertClose(fused, layered, rtol: 1e-4, atol: 1e-5)
+    }
+}

@@ -99,6 +99,19 @@ public final class BatchNorm: Module {
                                     training: isTraining, momentum: momentum, eps: eps)
     }
     public override func makeCopy() -> Module { BatchNorm(features, eps: eps, momentum: momentum, twoD: is2d) }
+
+    /// The eval-mode transform as a per-channel affine map x·a + b, optionally folding a
+    /// preceding conv's bias in: a = γ/√(var + ε), b = β + (bias − mean)·a.
+    public func evalAffine(foldingBias bias: Tensor? = nil) -> (scale: [Float], shift: [Float]) {
+        let g = weight.toFloats(), be = bias == nil ? [Float](repeating: 0, count: features) : bias!.toFloats()
+        let m = runningMean.toFloats(), v = runningVar.toFloats(), beta = self.bias.toFloats()
+        var a = [Float](repeating: 0, count: features), b = a
+        for c in 0..<features {
+            a[c] = g[c] / (v[c] + Float(eps)).squareRoot()
+            b[c] = beta[c] + (be[c] - m[c]) * a[c]
+        }
+        return (a, b)
+    }
     public override var extraDescription: String { "(\(features), eps=\(eps), momentum=\(momentum))" }
 }
 

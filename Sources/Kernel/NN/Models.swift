@@ -57,8 +57,26 @@ public final class CNNSmall: Module, FeatureClassifier {
         guard x.rank == 4, x.shape[1] == inChannels else {
             throw TensorError("cnn_small", "expected input of shape (N, \(inChannels), H, W), got \(shapeString(x.shape))")
         }
-        let f = try features.forward(x)
+        let f = isTraining || GradMode.isEnabled ? try features.forward(x) : try fusedInference(x)
         return (try fc.forward(f), f)
+    }
+    /// Eval mode without gradients: conv bias + BN + ReLU fused into one pass after each conv.
+    func fusedInference(_ x: Tensor) throws -> Tensor {
+        var h = x
+        let layers = features.layers
+        var i = 0
+        while i < layers.count {
+            if let conv = layers[i] as? Conv2d, i + 2 < layers.count, let bn = layers[i + 1] as? BatchNorm,
+               (layers[i + 2] as? Lambda)?.name == "ReLU" {
+                let (a, b) = bn.evalAffine(foldingBias: conv.bias)
+                h = try Tensor.conv2d(h, conv.weight.detach(), conv.p).channelAffine(scale: a, shift: b, relu: true)
+                i += 3
+            } else {
+                h = try layers[i].forward(h)
+                i += 1
+            }
+        }
+        return h
     }
     public override func forward(_ x: Tensor) throws -> Tensor { try forwardWithFeature(x).logits }
     public override func makeCopy() -> Module { CNNSmall(inChannels: inChannels, classes: numClasses, rng: RNG(seed: 0)) }

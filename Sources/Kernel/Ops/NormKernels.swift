@@ -47,3 +47,29 @@ func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n
     }
     while i < n { dst[i] = src[i] * a + b; i += 1 }
 }
+
+extension Tensor {
+    /// y[n, c, …] = max(x·a[c] + b[c], 0) (or without the ReLU), one pass, no gradient: the
+    /// inference-time fusion of conv bias + batch norm (eval) + ReLU.
+    public func channelAffine(scale a: [Float], shift b: [Float], relu: Bool) throws -> Tensor {
+        guard rank >= 2, dtype == .float32, a.count == shape[1], b.count == shape[1] else {
+            throw TensorError("channel_affine", "expected a float32 (N, C, …) input with \(a.count) channels, got \(dtype) \(shapeString(shape))")
+        }
+        let x = contiguous()
+        let (n, c) = (shape[0], shape[1])
+        let l = count / Swift.max(n * c, 1)
+        let out = Tensor(uninitialized: shape, dtype: .float32)
+        let (xp, op) = (x.fptr, out.fptr)
+        ThreadPool.shared.parallelFor(Swift.min(n * c, 64)) { part in
+            for pl in splitPlanes(n * c, 64, part) {
+                let ch = pl % c
+                affine(xp + pl * l, op + pl * l, l, a[ch], b[ch])
+                if relu {
+                    let p = op + pl * l
+                    for j in 0..<l { p[j] = p[j] > 0 ? p[j] : 0 }
+                }
+            }
+        }
+        return out
+    }
+}
