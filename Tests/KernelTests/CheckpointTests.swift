@@ -55,8 +55,8 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(f["f32"]?.toFloats(), [1.5, -2.25, 3.0, 0.1, 1e-30, -0.0])
         XCTAssertEqual(f["f32"]?.shape, [2, 3])
         XCTAssertEqual(f["f64"]?.toFloats(), [0.1, -.infinity, 2.5])
-        XCTAssertEqual(f["f16"]?.toFloats(), [1.0, -0.5, 65504.0, Float(Float16(6.1035e-05))])
-        XCTAssertEqual(f["bf16"]?.toFloats(), [1.0, -3.140625, Float(bitPattern: Float(1e38).bitPattern & 0xffff_0000 | ((Float(1e38).bitPattern & 0x8000) << 1)), 0.0078125])
+        XCTAssertEqual(f["f16"]?.toFloats(), [1.0, -0.5, 65504.0, 6.103515625e-05])
+        XCTAssertEqual(f["bf16"]?.toFloats(), [1.0, -3.140625, Float(bitPattern: 0x7e96_0000), 0.0078125])  // 1e38 as bf16
         XCTAssertEqual(f["i64"]?.toInts(), [-5, Int32.max, Int32.min])
         XCTAssertEqual(f["i32"]?.toInts(), [7, -8, 9, Int32.max])
         XCTAssertEqual(f["i16"]?.toInts(), [-32768, 32767])
@@ -266,10 +266,10 @@ final class CheckpointTests: XCTestCase {
             try Checkpoint.load(path, modules: [("net", MLP(inputDim: 4, classes: 2))])
         }
         expect("no model 'encoder' (saved models: net)") { try Checkpoint.load(path, modules: [("encoder", net)]) }
-        expect("optimizer 'opt': saved as \"SGD\", loading into Adam") {
+        expect("optimizer 'opt': saved as SGD, loading into Adam") {
             try Checkpoint.load(path, optimizers: [("opt", try Adam(net.parameters()))])
         }
-        expect("optimizer 'opt': group 0: expected 9 parameters, found 18") {
+        expect("optimizer 'opt': group 0: expected 9 parameters, found 14") {
             try Checkpoint.load(path, optimizers: [("opt", try SGD(Array(net.parameters().prefix(9)), lr: 0.1))])
         }
         expect("no RNG state 'data' (saved: r)") { try Checkpoint.load(path, rngs: [("data", RNG(seed: 0))]) }
@@ -484,7 +484,8 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(opt.stepCount(param: 0), 4)
         XCTAssertEqual(opt.stepCount(param: 1), 1)
         // step 1 for v: m̂ = g, v̂ = g², so the update is lr·g/(|g| + eps)
-        let g: Float = 4, expected: Float = 2 - Float(0.1) * (Float(1 - 0.9) * g / Float(1 - 0.9)) / ((Float(1 - 0.999) * g * g).squareRoot() / Float(Double(1 - 0.999).squareRoot()) + 1e-8)
+        let g: Float = 4
+        let expected: Float = 2 - 0.1 * g / (g + 1e-8)
         XCTAssertEqual(v.toFloats()[0], expected, accuracy: 1e-6)
         XCTAssertEqual(v.toFloats()[0], 1.9, accuracy: 1e-5)
         // torch.optim.Adam on the same problem (PyTorch 2.13): v = 1.899999976158142,

@@ -248,7 +248,9 @@ public enum Checkpoint {
 
         // 1. modules: names, shapes, dtypes
         for (name, m) in modules {
-            guard let saved = savedModels[name] else { throw fail("no model '\(name)' (saved models: \(listing(savedModels)))") }
+            guard let savedValue = savedModels[name] else { throw fail("no model '\(name)' (saved models: \(listing(savedModels)))") }
+            var saved = savedValue.description
+            if case .string(let t) = savedValue { saved = t }
             let state = model[name] ?? [:]
             let own = m.stateDict()
             let ownNames = Set(own.map { $0.0 })
@@ -272,7 +274,9 @@ public enum Checkpoint {
             }
             let type = String(describing: Swift.type(of: o))
             guard case .string(let savedType)? = saved["type"], savedType == type else {
-                throw fail("optimizer '\(name)': saved as \(saved["type"]?.description ?? "?"), loading into \(type)")
+                var savedType = saved["type"]?.description ?? "?"
+                if case .string(let t)? = saved["type"] { savedType = t }
+                throw fail("optimizer '\(name)': saved as \(savedType), loading into \(type)")
             }
             guard case .list(let gs)? = saved["groups"], gs.count == o.groups.count else {
                 throw fail("optimizer '\(name)': expected \(o.groups.count) parameter group(s), found \(saved["groups"].map { "\($0)" } ?? "none")")
