@@ -171,9 +171,12 @@ public final class Adam: Optimizer {
     public var steps: Int { stepCounts.values.max() ?? 0 }
 
     public func step() throws {
-        let b1 = Float(beta1), b2 = Float(beta2)
+        // 1 − β in double, then rounded (as PyTorch passes Python floats): 1 − Float(0.999) would
+        // be 1.3e-5 off in relative terms and bias every second-moment estimate.
+        let ob1 = Float(1 - beta1), b2 = Float(beta2), ob2 = Float(1 - beta2)
         for (gi, g) in groups.enumerated() {
-            let lr = Float(g.lr), wd = Float(g.weightDecay), eps = Float(self.eps)
+            let wd = Float(g.weightDecay), eps = Float(self.eps)
+            let decay = Float(1 - g.lr * g.weightDecay)  // AdamW: param.mul_(1 − lr·wd)
             for (pi, p) in g.params.enumerated() {
                 guard let grad = p.grad?.contiguous() else { continue }
                 let key = "g\(gi).p\(pi)"
@@ -187,9 +190,9 @@ public final class Adam: Optimizer {
                 let pp = p.fptr, gp = grad.fptr, mp = m.fptr, vp = v.fptr
                 for i in 0..<p.count {
                     var d = gp[i]
-                    if decoupled { pp[i] *= 1 - lr * wd } else { d += wd * pp[i] }
-                    mp[i] = b1 * mp[i] + (1 - b1) * d
-                    vp[i] = b2 * vp[i] + (1 - b2) * d * d
+                    if decoupled { pp[i] *= decay } else { d += wd * pp[i] }
+                    mp[i] += ob1 * (d - mp[i])  // exp_avg.lerp_(grad, 1 − β1)
+                    vp[i] = b2 * vp[i] + ob2 * d * d  // exp_avg_sq.mul_(β2).addcmul_(grad, grad, 1 − β2)
                     let denom = vp[i].squareRoot() / bc2s + eps
                     pp[i] -= stepSize * mp[i] / denom
                 }
