@@ -247,8 +247,15 @@ final class ModuleTests: XCTestCase {
         XCTAssertThrowsError(try sgd.loadState(["sgd.g0.p9.momentum_buffer": try Tensor.zeros([2])])) { e in
             XCTAssertTrue("\(e)".contains("does not match any parameter"), "\(e)")
         }
-        XCTAssertThrowsError(try Adam(m.parameters()).loadState([:])) { e in
-            XCTAssertTrue("\(e)".contains("adam.step"), "\(e)")
+        XCTAssertThrowsError(try Adam(m.parameters()).loadState(["adam.g0.p0.exp_avg": try Tensor.zeros([3, 5]),
+                                                                  "adam.g0.p0.exp_avg_sq": try Tensor.zeros([3, 5])])) { e in
+            XCTAssertTrue("\(e)".contains("missing 'adam.g0.p0.step'"), "\(e)")
+        }
+        XCTAssertThrowsError(try sgd.loadState(["adam.g0.p0.exp_avg": try Tensor.zeros([3, 5])])) { e in
+            XCTAssertTrue("\(e)".contains("unexpected state entry 'adam.g0.p0.exp_avg'"), "\(e)")
+        }
+        XCTAssertThrowsError(try sgd.loadState(["sgd.g0.p0.momentum_buffer": try Tensor.zeros([3, 5], dtype: .int32)])) { e in
+            XCTAssertTrue("\(e)".contains("expected dtype float32, got int32"), "\(e)")
         }
     }
 

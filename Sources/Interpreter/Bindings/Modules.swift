@@ -6,5 +6,6 @@ public func coregRegistry() -> Registry {
     registerTensorModule(r)
     registerCoRegModule(r)
     registerFileModules(r)
+    registerIOModule(r)
     return r
 }

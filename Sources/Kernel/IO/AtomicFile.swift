@@ -9,6 +9,11 @@ import Darwin
 /// durable. Readers see either the old file or the complete new one, never a torn write.
 /// Every writer in `IO/` goes through here.
 public enum AtomicFile {
+    /// Test hook: when set, a write fails with an I/O error after this many bytes of the
+    /// temporary file have been written (as a full disk would), to check that a failed write
+    /// leaves the previous file intact. Never set outside tests.
+    nonisolated(unsafe) public static var failAfterBytesForTesting: Int? = nil
+
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let dir = directoryOf(path)
         let tmp = joinPath(dir, ".\(baseName(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -21,7 +26,12 @@ public enum AtomicFile {
         var written = 0
         let failure: String? = bytes.withUnsafeBytes { buf -> String? in
             while written < buf.count {
-                let n = posixWrite(fd, buf.baseAddress! + written, buf.count - written)
+                var chunk = buf.count - written
+                if let limit = failAfterBytesForTesting {
+                    if written >= limit { return "write failed: injected failure after \(limit) bytes (test hook)" }
+                    chunk = Swift.min(chunk, limit - written)
+                }
+                let n = posixWrite(fd, buf.baseAddress! + written, chunk)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return "write failed: \(errnoString())"

@@ -37,7 +37,8 @@ extension Optimizer {
     }
 }
 
-/// Per-parameter state buffers named "g{group}.p{index}.{name}".
+/// Per-parameter state buffers named "g{group}.p{index}.{name}" (PyTorch keeps the same
+/// state per parameter: `state[p]["momentum_buffer"]`, `["exp_avg"]`, `["step"]`, …).
 final class StateBuffers {
     var buffers: [String: Tensor] = [:]
     func get(_ key: String, like p: Tensor) -> (Tensor, Bool) {
@@ -47,25 +48,43 @@ final class StateBuffers {
         return (b, true)
     }
     func named() -> [(String, Tensor)] { buffers.keys.sorted().map { ($0, buffers[$0]!) } }
-    func load(_ state: [String: Tensor], prefix: String, groups: [ParamGroup]) throws {
+
+    /// Validates `state` (every key must read `PREFIX g{i}.p{j}.{name}` with a known name, a real
+    /// parameter and the parameter's shape and dtype, or be a scalar for `scalars`) and returns
+    /// the copies to install; nothing is changed here, so a failed load leaves the optimiser as
+    /// it was.
+    static func validate(_ state: [String: Tensor], prefix: String, groups: [ParamGroup], op: String,
+                         names: Set<String>, scalars: Set<String> = []) throws -> [String: Tensor] {
         var next: [String: Tensor] = [:]
-        for (k, v) in state where k.hasPrefix(prefix) {
+        for k in state.keys.sorted() {
+            let v = state[k]!
+            guard k.hasPrefix(prefix) else {
+                throw TensorError(op, "unexpected state entry '\(k)' (\(op) state entries start with '\(prefix)')")
+            }
             let key = String(k.dropFirst(prefix.count))
+            let parts = key.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0].hasPrefix("g"), parts[1].hasPrefix("p"),
+                  let gi = Int(parts[0].dropFirst()), let pi = Int(parts[1].dropFirst()),
+                  gi >= 0, gi < groups.count, pi >= 0, pi < groups[gi].params.count else {
+                throw TensorError(op, "state entry '\(k)' does not match any parameter")
+            }
+            let what = String(parts[2])
+            let p = groups[gi].params[pi]
+            if scalars.contains(what) {
+                guard v.shape == [] else { throw TensorError(op, "state '\(k)': expected a scalar, got shape \(shapeString(v.shape))") }
+                guard v.dtype != .bool else { throw TensorError(op, "state '\(k)': expected dtype float32 or int32, got bool") }
+            } else {
+                guard names.contains(what) else {
+                    throw TensorError(op, "unknown state entry '\(k)' (expected \((names.union(scalars)).sorted().joined(separator: ", ")))")
+                }
+                guard v.shape == p.shape else {
+                    throw TensorError(op, "state '\(k)': expected shape \(shapeString(p.shape)), got \(shapeString(v.shape))")
+                }
+                guard v.dtype == .float32 else { throw TensorError(op, "state '\(k)': expected dtype float32, got \(v.dtype)") }
+            }
             next[key] = v.contiguousCopy()
         }
-        // validate shapes against the parameters they belong to
-        for (k, v) in next where k.hasPrefix("g") {
-            let parts = k.split(separator: ".")
-            guard parts.count >= 3, let gi = Int(parts[0].dropFirst()), let pi = Int(parts[1].dropFirst()),
-                  gi < groups.count, pi < groups[gi].params.count else {
-                throw TensorError("optimizer", "state entry '\(prefix)\(k)' does not match any parameter")
-            }
-            let p = groups[gi].params[pi]
-            guard v.shape == p.shape else {
-                throw TensorError("optimizer", "state '\(prefix)\(k)': expected shape \(shapeString(p.shape)), got \(shapeString(v.shape))")
-            }
-        }
-        buffers = next
+        return next
     }
 }
 
@@ -113,16 +132,23 @@ public final class SGD: Optimizer {
         }
     }
     public func stateTensors() -> [(String, Tensor)] { state.named().map { ("sgd." + $0.0, $0.1) } }
-    public func loadState(_ s: [String: Tensor]) throws { try state.load(s, prefix: "sgd.", groups: groups) }
+    public func loadState(_ s: [String: Tensor]) throws {
+        state.buffers = try StateBuffers.validate(s, prefix: "sgd.", groups: groups, op: "SGD", names: ["momentum_buffer"])
+    }
 }
 
 /// Adam, and AdamW (decoupled weight decay), as torch.optim.Adam / AdamW.
+///
+/// Step counts are kept per parameter, as PyTorch's `state[p]["step"]`: a parameter's count
+/// (and so its bias correction) advances only on the steps where it has a gradient, so a
+/// parameter that was frozen or unused for a while continues from its own count.
 public final class Adam: Optimizer {
     public let groups: [ParamGroup]
     public var beta1: Double, beta2: Double, eps: Double
     public let decoupled: Bool
     let state = StateBuffers()
-    public private(set) var steps = 0
+    /// Steps taken per parameter, keyed "g{group}.p{index}".
+    var stepCounts: [String: Int] = [:]
 
     public init(_ groups: [ParamGroup], beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, decoupled: Bool = false) throws {
         self.groups = groups
@@ -139,37 +165,76 @@ public final class Adam: Optimizer {
         try self.init([ParamGroup(params, lr: lr, weightDecay: weightDecay)], decoupled: decoupled)
     }
 
+    /// The number of steps parameter `param` of group `group` has taken (PyTorch's state["step"]).
+    public func stepCount(group: Int = 0, param: Int) -> Int { stepCounts["g\(group).p\(param)"] ?? 0 }
+    /// The largest per-parameter step count.
+    public var steps: Int { stepCounts.values.max() ?? 0 }
+
     public func step() throws {
-        steps += 1
-        let bc1 = 1 - Foundation_pow(beta1, Double(steps)), bc2 = 1 - Foundation_pow(beta2, Double(steps))
-        let b1 = Float(beta1), b2 = Float(beta2)
-        let bc2s = Float(bc2.squareRoot())
+        // 1 − β in double, then rounded (as PyTorch passes Python floats): 1 − Float(0.999) would
+        // be 1.3e-5 off in relative terms and bias every second-moment estimate.
+        let ob1 = Float(1 - beta1), b2 = Float(beta2), ob2 = Float(1 - beta2)
         for (gi, g) in groups.enumerated() {
-            let lr = Float(g.lr), wd = Float(g.weightDecay), eps = Float(self.eps)
-            let stepSize = Float(g.lr / bc1)
+            let wd = Float(g.weightDecay), eps = Float(self.eps)
+            let decay = Float(1 - g.lr * g.weightDecay)  // AdamW: param.mul_(1 − lr·wd)
             for (pi, p) in g.params.enumerated() {
                 guard let grad = p.grad?.contiguous() else { continue }
-                let (m, _) = state.get("g\(gi).p\(pi).exp_avg", like: p)
-                let (v, _) = state.get("g\(gi).p\(pi).exp_avg_sq", like: p)
+                let key = "g\(gi).p\(pi)"
+                let t = (stepCounts[key] ?? 0) + 1
+                stepCounts[key] = t
+                let bc1 = 1 - Foundation_pow(beta1, Double(t)), bc2 = 1 - Foundation_pow(beta2, Double(t))
+                let bc2s = Float(bc2.squareRoot())
+                let stepSize = Float(g.lr / bc1)
+                let (m, _) = state.get(key + ".exp_avg", like: p)
+                let (v, _) = state.get(key + ".exp_avg_sq", like: p)
                 let pp = p.fptr, gp = grad.fptr, mp = m.fptr, vp = v.fptr
                 for i in 0..<p.count {
                     var d = gp[i]
-                    if decoupled { pp[i] *= 1 - lr * wd } else { d += wd * pp[i] }
-                    mp[i] = b1 * mp[i] + (1 - b1) * d
-                    vp[i] = b2 * vp[i] + (1 - b2) * d * d
+                    if decoupled { pp[i] *= decay } else { d += wd * pp[i] }
+                    mp[i] += ob1 * (d - mp[i])  // exp_avg.lerp_(grad, 1 − β1)
+                    vp[i] = b2 * vp[i] + ob2 * d * d  // exp_avg_sq.mul_(β2).addcmul_(grad, grad, 1 − β2)
                     let denom = vp[i].squareRoot() / bc2s + eps
                     pp[i] -= stepSize * mp[i] / denom
                 }
             }
         }
     }
+
+    /// "adam.g{i}.p{j}.exp_avg", ".exp_avg_sq" (shaped like the parameter) and ".step" (a float32
+    /// scalar, like PyTorch's state["step"]), for every parameter that has taken a step.
     public func stateTensors() -> [(String, Tensor)] {
-        [("adam.step", Tensor(Double(steps), dtype: .int32))] + state.named().map { ("adam." + $0.0, $0.1) }
+        var all = state.named()
+        for (k, n) in stepCounts { all.append((k + ".step", Tensor(Double(n), dtype: .float32))) }
+        return all.sorted { $0.0 < $1.0 }.map { ("adam." + $0.0, $0.1) }
     }
+    /// Loads state saved by `stateTensors()`; a step count may be float32 or int32. Each
+    /// parameter needs all three entries or none (none: it has not stepped yet).
     public func loadState(_ s: [String: Tensor]) throws {
-        guard let st = s["adam.step"] else { throw TensorError("Adam", "state has no 'adam.step' entry") }
-        steps = Int(try st.item())
-        try state.load(s.filter { $0.key != "adam.step" }, prefix: "adam.", groups: groups)
+        let op = decoupled ? "AdamW" : "Adam"
+        let next = try StateBuffers.validate(s, prefix: "adam.", groups: groups, op: op,
+                                             names: ["exp_avg", "exp_avg_sq"], scalars: ["step"])
+        var counts: [String: Int] = [:]
+        var buffers: [String: Tensor] = [:]
+        var params = Set<String>()
+        for (k, v) in next {
+            let i = k.lastIndex(of: ".")!
+            let param = String(k[..<i])
+            params.insert(param)
+            if k[k.index(after: i)...] == "step" {
+                let d = try v.item()
+                guard d >= 0, d == d.rounded(), d < 1e15 else { throw TensorError(op, "state 'adam.\(k)': expected a whole step count ≥ 0, got \(d)") }
+                counts[param] = Int(d)
+            } else {
+                buffers[k] = v
+            }
+        }
+        for p in params.sorted() {
+            for part in ["exp_avg", "exp_avg_sq", "step"] where next[p + "." + part] == nil {
+                throw TensorError(op, "state for parameter \(p) is incomplete: missing 'adam.\(p).\(part)'")
+            }
+        }
+        state.buffers = buffers
+        stepCounts = counts
     }
 }
 
