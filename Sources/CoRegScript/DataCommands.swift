@@ -21,10 +21,12 @@ struct DataCommand: ParsableCommand {
             let s = try loadOrExit(spec, seed: seed)
             let train = s.train, test = s.test
             if json {
+                var storage = "float32"
+                if case .uint8 = train.pixels { storage = "uint8" }
                 let obj: [String: Any] = [
                     "spec": spec, "name": train.name.split(separator: "/").first.map(String.init) ?? train.name,
                     "shape": train.imageShape, "classes": train.classNames,
-                    "storage": { if case .uint8 = train.pixels { return "uint8" } else { return "float32" } }(),
+                    "storage": storage,
                     "train": ["count": train.count, "histogram": train.classHistogram],
                     "test": ["count": test.count, "histogram": test.classHistogram],
                 ]
@@ -50,7 +52,7 @@ struct DataCommand: ParsableCommand {
             abstract: "Writes a PNG grid of augmented training samples: the plain image, then each view.")
         @Argument(help: "Dataset spec.") var spec: String
         @Option(name: .shortAndLong, help: "Output PNG.") var output: String
-        @Option(help: "Samples (rows).") var samples = 8
+        @Option(help: "Samples (rows): one per class first.") var samples = 10
         @Option(help: "Views after the plain image, comma-separated (weak, strong, test).") var views = "weak,weak,strong,strong"
         @Option(help: "Augmentation preset (default: the dataset's).") var preset: String?
         @Option var seed: UInt64 = 0

@@ -108,7 +108,7 @@ public final class BatchObject: ScriptObject {
     public var memberNames: [String] { ["views", "x", "labels", "indices", "extras", "size", "number"] }
     public var length: Int? { batch.count }
     public var scriptDescription: String {
-        "<batch \(batch.number): \(batch.count) samples, \(batch.views.count) views \(shapeString(batch.x.shape))>"
+        "<batch \(batch.number): \(batch.count) samples, \(batch.views.count) views [\(batch.x.shape.map(String.init).joined(separator: ", "))]>"
     }
     public func member(_ name: String) throws -> Value? {
         switch name {

@@ -122,7 +122,7 @@ public final class Loader: Sequence {
 
     func batch(_ b: Int, positions: [Int], epoch: Int) throws -> Batch {
         guard b >= 0, b < count else { throw TensorError("loader", "batch \(b) is out of range for \(count) batches") }
-        let lo = b * batchSize, hi = min(positions.count, lo + batchSize)
+        let lo = b * batchSize, hi = Swift.min(positions.count, lo + batchSize)
         let pos = Array(positions[lo..<hi])
         let rows = subset.map { s in pos.map { s[$0] } } ?? pos
         var vs: [Tensor] = []
