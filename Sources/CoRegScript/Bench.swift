@@ -96,6 +96,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Dataset spec (default: fmnist if installed, else embedded).") var data: String?
         @Option var batch = 128
         @Option(help: "Views per sample, comma-separated.") var views = "weak,weak,strong,strong"
+        @Option(help: "Augmentation preset (default: the dataset's), e.g. cifar10 for RandAugment strong views.") var preset: String?
         @Option(help: "Timed batches (median reported).") var batches = 30
         @Option var warmup = 3
         @Flag(help: "Skip the cnn_small train-step comparison.") var noTrain = false
@@ -112,11 +113,12 @@ struct Bench: ParsableCommand {
                 }
                 return k
             }
-            let r = try LoaderBench.run(dataset: ds, batch: batch, views: kinds, threads: common.threadCount, warmup: warmup, batches: batches)
-            var obj: [String: Any] = ["bench": "loader", "data": spec, "batch": batch, "views": views, "threads": common.threadCount,
+            let p = try preset.map { try AugmentPreset.forDataset($0) }
+            let r = try LoaderBench.run(dataset: ds, preset: p, batch: batch, views: kinds, threads: common.threadCount, warmup: warmup, batches: batches)
+            var obj: [String: Any] = ["bench": "loader", "data": spec, "preset": r.preset, "batch": batch, "views": views, "threads": common.threadCount,
                                       "batch_ms": r.batchSeconds * 1e3, "images_per_s": r.imagesPerSecond, "views_per_s": r.viewsPerSecond]
-            var human = String(format: "loader %@ batch %d views %@ threads %d: %.0f images/s (%.0f views/s, %.2f ms/batch)",
-                               spec as NSString, batch, views as NSString, common.threadCount, r.imagesPerSecond, r.viewsPerSecond, r.batchSeconds * 1e3)
+            var human = String(format: "loader %@ (preset %@) batch %d views %@ threads %d: %.0f images/s (%.0f views/s, %.2f ms/batch)",
+                               spec as NSString, r.preset as NSString, batch, views as NSString, common.threadCount, r.imagesPerSecond, r.viewsPerSecond, r.batchSeconds * 1e3)
             if !noTrain {
                 let shape = ds.imageShape
                 let t = try TrainBench.run(model: "cnn_small", batch: batch, input: shape, threads: common.threadCount, warmup: 3, steps: 10)

@@ -88,7 +88,6 @@ final class AugmentTests: XCTestCase {
 
     /// The weak view is exactly padCrop (+ flip) at the offsets the sample's stream draws.
     func testWeakViewMatchesItsDraws() throws {
-        let d = try dataset(6, c: 1, h: 28, w: 28, name: "fmnist/train")
         let p = try AugmentPreset.forDataset("fmnist")
         let aug = Augmenter(preset: p, seed: 3)
         var flips = 0
@@ -309,6 +308,18 @@ final class AugmentTests: XCTestCase {
         XCTAssertEqual(try AugmentPreset.forDataset("eurosat").strong, .randAugment(ops: 1))
         for n in AugmentPreset.names { XCTAssertNoThrow(try AugmentPreset.forDataset(n)) }
         XCTAssertThrowsError(try AugmentPreset.forDataset("imagenet"))
+    }
+
+    func testFloatDatasetTestViewKeepsPrecision() throws {
+        let vals: [Float] = (0..<32).map { Float($0) / 31 + 0.001 }
+        let d = try Dataset(name: "floats", pixels: .float32(vals), shape: [2, 1, 4, 4], labels: [0, 1], classNames: ["a", "b"])
+        let p = AugmentPreset(name: "x", padding: 0, flip: false, strong: .cutout(holes: 0, length: 0), mean: [0.5], std: [0.25])
+        let t = try Augmenter(preset: p, seed: 0).batch(d, indices: [1, 0], view: .test, epoch: 0, viewIndex: 0)
+        let want = (Array(vals[16..<32]) + Array(vals[0..<16])).map { ($0 - 0.5) / 0.25 }
+        XCTAssertEqual(values(t), want)
+        // Weak views quantise to bytes first (a zero-padding crop at offset 0 keeps the pixels).
+        let w = try Augmenter(preset: p, seed: 0).batch(d, indices: [0], view: .weak, epoch: 0, viewIndex: 0)
+        XCTAssertEqual(values(w)[3], ((vals[3] * 255).rounded() / 255 - 0.5) / 0.25, accuracy: 1e-5)
     }
 
     func testResizeToPresetSize() throws {

@@ -171,6 +171,21 @@ public struct Augmenter: Sendable {
         let ranges = splitRange(indices.count, parts: min(indices.count, max(1, pool.threads * 4)))
         let failure = FirstError()
         let me = self
+        // Float datasets keep full precision in the test view (no resize): normalise directly.
+        if view == .test, shape == dataset.imageShape, case .float32(let f) = dataset.pixels {
+            let hw = shape[1] * shape[2]
+            f.withUnsafeBufferPointer { src in
+                for (k, i) in indices.enumerated() {
+                    for c in 0..<shape[0] {
+                        let m = preset.mean.isEmpty ? 0 : preset.mean[min(c, preset.mean.count - 1)]
+                        let s = preset.std.isEmpty ? 1 : preset.std[min(c, preset.std.count - 1)]
+                        let sp = src.baseAddress! + i * per + c * hw, dp = out + k * per + c * hw
+                        for j in 0..<hw { dp[j] = (sp[j] - m) / s }
+                    }
+                }
+            }
+            return t
+        }
         pool.parallelFor(ranges.count) { r in
             for k in ranges[r] {
                 do {

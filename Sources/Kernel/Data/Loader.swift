@@ -49,7 +49,8 @@ public final class Loader: Sequence {
     /// - Parameters:
     ///   - preset: augmentation settings; default `AugmentPreset.forDataset(dataset.name)`, or
     ///     normalisation-free crop-less settings when the name has no preset.
-    ///   - threads: augmentation threads in a private pool; nil uses `ThreadPool.shared`.
+    ///   - threads: augmentation threads in a private pool; nil: the prefetch thread alone when
+    ///     `prefetch > 0`, else `ThreadPool.shared`.
     public init(dataset: Dataset, batchSize: Int = 128, shuffle: Bool = true, dropLast: Bool = false,
                 views: [AugmentView] = [.weak, .weak, .strong, .strong], preset: AugmentPreset? = nil,
                 seed: UInt64 = 0, indices: [Int]? = nil, extras: [String: Tensor] = [:],
@@ -75,10 +76,12 @@ public final class Loader: Sequence {
         self.dropLast = dropLast
         self.views = views
         self.seed = seed
-        self.augmenter = Augmenter(preset: try preset ?? (try? AugmentPreset.forDataset(dataset.name)) ?? Loader.plainPreset(dataset), seed: seed)
+        self.augmenter = Augmenter(preset: preset ?? (try? AugmentPreset.forDataset(dataset.name)) ?? Loader.plainPreset(dataset), seed: seed)
         self.extras = extras
         self.prefetch = prefetch
-        self.pool = threads.map { ThreadPool(threads: $0) } ?? .shared
+        // A prefetching loader without its own pool augments on its one background thread: far
+        // faster than any training step consumes, and it never takes the shared pool from training.
+        self.pool = threads.map { ThreadPool(threads: $0) } ?? (prefetch > 0 ? .serial : .shared)
         self.nextEpoch = epoch
     }
 
