@@ -7,7 +7,7 @@ import Kernel
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: GEMM GFLOP/s, convolution layers, training and inference images/s.",
-        subcommands: [GEMM.self, Conv.self, Train.self])
+        subcommands: [GEMM.self, Conv.self, Train.self, Loader.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Threads (default: COREG_THREADS or the number of cores).") var threads: Int?
@@ -87,6 +87,47 @@ struct Bench: ParsableCommand {
                  String(format: "%@ batch %d input %@ threads %d: train %.1f images/s (%.1f ms/step), inference %.1f images/s; RSS %.0f MiB after warm-up, %.0f MiB at the end",
                         model as NSString, batch, input as NSString, common.threadCount, r.trainImagesPerSecond,
                         r.trainStepSeconds * 1e3, r.inferImagesPerSecond, r.rssAfterWarmupMiB, r.rssEndMiB))
+        }
+    }
+
+    struct Loader: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Loader images/s: the 4-view Co-Reg loader (2 weak + 2 strong) on Fashion-MNIST, beside cnn_small's train images/s.")
+        @Option(help: "Dataset spec (default: fmnist if installed, else embedded).") var data: String?
+        @Option var batch = 128
+        @Option(help: "Views per sample, comma-separated.") var views = "weak,weak,strong,strong"
+        @Option(help: "Augmentation preset (default: the dataset's), e.g. cifar10 for RandAugment strong views.") var preset: String?
+        @Option(help: "Timed batches (median reported).") var batches = 30
+        @Option var warmup = 3
+        @Flag(help: "Skip the cnn_small train-step comparison.") var noTrain = false
+        @OptionGroup var common: Common
+        func validate() throws {
+            guard batch > 0, batches > 0, warmup >= 0 else { throw ValidationError("batch and batches must be positive") }
+        }
+        func run() throws {
+            let spec = data ?? (FileManager.default.fileExists(atPath: Datasets.fmnistDefaultPath) ? "fmnist" : "embedded")
+            let ds = try loadOrExit(spec, seed: 0).train
+            let kinds = try views.split(separator: ",").map { v -> AugmentView in
+                guard let k = AugmentView(rawValue: v.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw ValidationError("--views: '\(v)' is not weak, strong or test")
+                }
+                return k
+            }
+            let p = try preset.map { try AugmentPreset.forDataset($0) }
+            let r = try LoaderBench.run(dataset: ds, preset: p, batch: batch, views: kinds, threads: common.threadCount, warmup: warmup, batches: batches)
+            var obj: [String: Any] = ["bench": "loader", "data": spec, "preset": r.preset, "batch": batch, "views": views, "threads": common.threadCount,
+                                      "batch_ms": r.batchSeconds * 1e3, "images_per_s": r.imagesPerSecond, "views_per_s": r.viewsPerSecond]
+            var human = String(format: "loader %@ (preset %@) batch %d views %@ threads %d: %.0f images/s (%.0f views/s, %.2f ms/batch)",
+                               spec as NSString, r.preset as NSString, batch, views as NSString, common.threadCount, r.imagesPerSecond, r.viewsPerSecond, r.batchSeconds * 1e3)
+            if !noTrain {
+                let shape = ds.imageShape
+                let t = try TrainBench.run(model: "cnn_small", batch: batch, input: shape, threads: common.threadCount, warmup: 3, steps: 10)
+                let ratio = r.imagesPerSecond / t.trainImagesPerSecond
+                obj["train_images_per_s"] = t.trainImagesPerSecond
+                obj["ratio"] = ratio
+                human += String(format: "; cnn_small train %.0f images/s; loader/train = %.1f× (target ≥ 5×)", t.trainImagesPerSecond, ratio)
+            }
+            emit(common.json, obj, human)
         }
     }
 }

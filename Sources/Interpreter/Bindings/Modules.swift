@@ -7,5 +7,6 @@ public func coregRegistry() -> Registry {
     registerCoRegModule(r)
     registerFileModules(r)
     registerIOModule(r)
+    registerDataModule(r)
     return r
 }
