@@ -39,6 +39,9 @@ let package = Package(
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
         // setjmp frame and turns every libjpeg error into a return code plus message.
+        // libedit (BSD editline) gives the REPL line editing, history and tab completion.
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs"],
                 resources: [.copy("Resources/embedded-fmnist.npz")],
@@ -48,11 +51,13 @@ let package = Package(
         .executableTarget(
             name: "CoRegScript",
             dependencies: [
-                "Kernel", "Interpreter",
+                "Kernel", "Interpreter", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
                     swiftSettings: [.unsafeFlags(cpuFlags)]),
+        // Runs the built `coreg` binary (REPL under a pseudo-terminal, notebooks); no internal imports.
+        .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], exclude: ["gen"], resources: [.copy("golden")]),
     ],
     swiftLanguageModes: [.v5]
