@@ -8,7 +8,7 @@ out_path = sys.argv[2] if len(sys.argv) > 2 else "docs/repl-session.txt"
 steps = [
     ("let x = tensor([[1.0, 2.0], [3.0, 4.0]])\r", 0.3),
     ("x @ x.T\r", 0.3),
-    ("x.su\t(axis: 0)\r", 0.3),
+    ("x.mea\t(axis: 0)\r", 0.3),
     ("_ * 10\r", 0.3),
     ("fn mse(pred, target) {\r", 0.2),
     ("return ((pred - target) ** 2).mean()\r", 0.2),

@@ -44,18 +44,18 @@ final class REPL {
         trueColor = ["truecolor", "24bit"].contains(env["COLORTERM"] ?? "")
         host = makeHost()
         session = Session(host: host, registry: coregRegistry())
-        if color {
-            let report = host.report
-            host.report = { d in
-                var d = d
-                if d.kind == .interrupted { writeStderr("\u{1B}[33mInterrupted.\u{1B}[0m\n"); return }
-                d.message = d.message   // rendered text is coloured below
-                let text = d.rendered
-                if let r = text.range(of: "error:") ?? text.range(of: "warning:") {
-                    let word = String(text[r])
-                    let paint = word == "error:" ? "\u{1B}[1;31m" : "\u{1B}[1;35m"
-                    writeStderr(text.replacingCharacters(in: r, with: paint + word + "\u{1B}[0m") + "\n")
-                } else { report(d) }
+        let report = host.report
+        let useColor = color
+        host.report = { d in
+            // The terminal has echoed ^C: start a fresh line.
+            if d.kind == .interrupted { writeStderr(useColor ? "\n\u{1B}[33mInterrupted.\u{1B}[0m\n" : "\nInterrupted.\n"); return }
+            let text = d.rendered
+            if useColor, let r = text.range(of: "error:") ?? text.range(of: "warning:") {
+                let word = String(text[r])
+                let paint = word == "error:" ? "\u{1B}[1;31m" : "\u{1B}[1;35m"
+                writeStderr(text.replacingCharacters(in: r, with: paint + word + "\u{1B}[0m") + "\n")
+            } else {
+                report(d)
             }
         }
     }
@@ -166,9 +166,9 @@ final class REPL {
             timeit(rest)
         case ":vars":
             let vars = session.variables
-            if vars.isEmpty { out("(no variables)") }
-            for (n, v) in vars {
-                var s = v.reprString.replacingOccurrences(of: "\n", with: " ")
+            if vars.allSatisfy({ $0.name == "_" }) { out("(no variables)") }
+            for (n, v) in vars where n != "_" {
+                var s = v.reprString.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
                 if s.count > 60 { s = String(s.prefix(57)) + "…" }
                 out("\(n): \(v.typeName) = \(s)")
             }

@@ -17,6 +17,15 @@ public func niceTicks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
     return ticks
 }
 
+/// [lo, hi] widened to the nearest tick positions outside it (so the axis ends on a tick).
+public func niceDomain(_ lo: Double, _ hi: Double, count: Int = 6) -> (Double, Double) {
+    guard lo.isFinite, hi.isFinite, hi > lo else { return (lo, hi) }
+    let raw = (hi - lo) / Double(max(count - 1, 1))
+    let mag = pow(10, floor(log10(raw)))
+    let step = [1, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
+    return (floor(lo / step + 1e-9) * step, ceil(hi / step - 1e-9) * step)
+}
+
 /// Tick label text: integers plainly, otherwise up to 4 significant digits, scientific at the extremes.
 public func tickLabel(_ v: Double) -> String {
     if v == 0 { return "0" }
@@ -52,15 +61,13 @@ struct ChartFrame {
     var y: LinearScale
 
     init(width: Double, height: Double, title: String, xDomain: (Double, Double), yDomain: (Double, Double),
-         xlabel: String, ylabel: String, xTicks: [Double]? = nil, xTickLabels: [String]? = nil, niceY: Bool = true) {
+         xlabel: String, ylabel: String, xTicks: [Double]? = nil, xTickLabels: [String]? = nil, niceX: Bool = false, niceY: Bool = true) {
         canvas = SVGCanvas(width: width, height: height)
         left = 64; right = width - 20
         top = title.isEmpty ? 20 : 44
         bottom = height - (xlabel.isEmpty ? 40 : 58)
-        var yd = yDomain
-        let yt = niceY ? niceTicks(yd.0, yd.1) : []
-        if niceY, let f = yt.first, let l = yt.last, yt.count >= 2 { yd = (min(f, yd.0), max(l, yd.1)) }
-        x = LinearScale(domain: xDomain, range: (left, right))
+        let yd = niceY ? niceDomain(yDomain.0, yDomain.1) : yDomain
+        x = LinearScale(domain: niceX ? niceDomain(xDomain.0, xDomain.1) : xDomain, range: (left, right))
         y = LinearScale(domain: yd, range: (bottom, top))
         if !title.isEmpty { canvas.text(width / 2, 28, title, size: 16, anchor: .middle, weight: "bold") }
         // grid + y ticks

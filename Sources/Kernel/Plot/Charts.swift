@@ -26,7 +26,7 @@ public enum Plot {
         let allX = series.flatMap { $0.xs }, allY = series.flatMap { $0.y }
         let xr = finiteRange(allX) ?? (0, 1), yr = finiteRange(allY) ?? (0, 1)
         var f = ChartFrame(width: labels.width, height: labels.height, title: labels.title, xDomain: xr, yDomain: yr,
-                           xlabel: labels.xlabel, ylabel: labels.ylabel)
+                           xlabel: labels.xlabel, ylabel: labels.ylabel, niceX: true)
         for (i, s) in series.enumerated() {
             let pts = zip(s.xs, s.y).map { (f.x($0.0), f.y($0.1)) }
             f.canvas.polyline(pts, stroke: SVG.color(i), width: 1.8)
@@ -138,7 +138,7 @@ public enum Plot {
         let names = (0..<k).map { $0 < classes.count ? classes[$0] : String($0) }
         let vmax = max(m.flatMap { $0 }.filter { $0.isFinite }.max() ?? 1, 1e-12)
         let labelW = Double(min(names.map { $0.count }.max() ?? 1, 16)) * 7 + 16
-        let cell = max(14, min(48, (min(labels.width, labels.height) - 120) / Double(max(k, 1))))
+        let cell = max(14, min(72, (min(labels.width, labels.height) - 120) / Double(max(k, 1))))
         let left = 40 + labelW, top = labels.title.isEmpty ? 24.0 : 48.0
         let width = left + cell * Double(k) + 24, height = top + cell * Double(k) + labelW + 40
         var c = SVGCanvas(width: width, height: height)
