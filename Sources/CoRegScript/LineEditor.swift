@@ -53,6 +53,7 @@ final class LineEditor {
         sigemptyset(&sa.sa_mask)
         sa.sa_flags = 0                      // no SA_RESTART: the blocked read returns EINTR
         sigaction(SIGINT, &sa, nil)
+        el_resize(el)                        // EL_SIGNAL is off, so pick up a changed window size here
         var count: Int32 = 0
         let p = el_gets(el, &count)
         if LineEditor.interruptedAtPrompt != 0 { return .interrupted }

@@ -150,6 +150,7 @@ final class NotebookRunner {
             switch r {
             case .value(let v?):
                 if case .object(let o) = v, shown.contains(ObjectIdentifier(o)) { break }
+                if case .object(let f as FigureObject) = v { current.figures.append(f.figure); break }   // made earlier, shown now
                 current.value = v.reprString
             case .value(nil): break
             case .error, .interrupted:

@@ -96,6 +96,7 @@ final class REPL {
                 continue
             case .endOfFile:
                 out("")
+                if !buffer.isEmpty && editor != nil { buffer = ""; continue }   // Ctrl-D in a continuation cancels the entry
                 return 0
             case .line(let line):
                 if buffer.isEmpty {

@@ -26,6 +26,22 @@ final class REPLTests: XCTestCase {
         quit(s)
     }
 
+    func testColourOnlyWithoutNoColor() throws {
+        let plain = try start()
+        plain.send("plot.images(rand(2, 1, 4, 4))\r"); try plain.expect("image grid"); try plain.expect(prompt)
+        XCTAssertFalse(plain.rawText.contains("\u{1B}[1;32m"), "NO_COLOR must turn the coloured prompt off")
+        XCTAssertFalse(plain.rawText.contains("\u{1B}[38;"), "NO_COLOR must draw images without colour")
+        quit(plain)
+
+        let coloured = try start(["NO_COLOR": "", "COLORTERM": "truecolor"])
+        coloured.send("plot.images(rand(2, 1, 4, 4))\r"); try coloured.expect("image grid"); try coloured.expect(prompt)
+        XCTAssertTrue(coloured.rawText.contains("\u{1B}[1;32m"), "coloured prompt expected on a terminal")
+        XCTAssertTrue(coloured.rawText.contains("\u{1B}[38;2;"), "24-bit half-block image expected with COLORTERM=truecolor")
+        coloured.send("nope_undefined\r"); try coloured.expect("error"); try coloured.expect(prompt)
+        XCTAssertTrue(coloured.rawText.contains("\u{1B}[1;31merror:"))
+        quit(coloured)
+    }
+
     func testCompletionOfGlobalsMembersKeywordsAndPaths() throws {
         let dir = try Coreg.temporaryDirectory()
         FileManager.default.createFile(atPath: dir.appendingPathComponent("sample_data.txt").path, contents: Data("x".utf8))
@@ -58,6 +74,10 @@ final class REPLTests: XCTestCase {
         s.send("twice(21)\r"); try s.expect("42"); try s.expect(prompt)
         s.send("[1,\r"); try s.expect("   ... ")
         s.send(" 2]\r"); try s.expect("[1, 2]"); try s.expect(prompt)
+        // Ctrl-D on an empty continuation line cancels the entry (it does not exit).
+        s.send("let unfinished = [\r"); try s.expect("   ... ")
+        s.send("\u{04}"); try s.expect(prompt)
+        s.send("twice(2)\r"); try s.expect("4"); try s.expect(prompt)
         quit(s)
     }
 

@@ -160,6 +160,9 @@ final class PTYSession {
         return true
     }
 
+    /// Everything shown so far, as the terminal received it.
+    var rawText: String { String(decoding: raw, as: UTF8.self) }
+
     /// Everything shown so far, escape sequences and carriage returns removed.
     var screenText: String { PTYSession.clean(raw) }
 

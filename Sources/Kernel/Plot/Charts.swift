@@ -207,10 +207,12 @@ public enum Plot {
         let cellW = max(Double(w) * s, 48) + 10, capH = captions.isEmpty ? 4.0 : 18.0
         let cellH = Double(h) * s + capH + 8
         let top = title.isEmpty ? 8.0 : 40.0
-        var c = SVGCanvas(width: Double(cols) * cellW + 10, height: top + Double(rows) * cellH + 4)
+        let gridW = Double(cols) * cellW + 10
+        let canvasW = max(gridW, Double(title.count) * 10 + 24)
+        var c = SVGCanvas(width: canvasW, height: top + Double(rows) * cellH + 4)
         if !title.isEmpty { c.text(c.width / 2, 26, title, size: 16, anchor: .middle, weight: "bold") }
         for (i, im) in imgs.enumerated() {
-            let x0 = 10 + Double(i % cols) * cellW, y0 = top + Double(i / cols) * cellH
+            let x0 = (canvasW - gridW) / 2 + 10 + Double(i % cols) * cellW, y0 = top + Double(i / cols) * cellH
             let ox = x0 + (cellW - 10 - Double(w) * s) / 2
             c.image(ox, y0, Double(w) * s, Double(h) * s, png: try ImageDecode.encodePNG(im))
             if i < captions.count { c.text(x0 + (cellW - 10) / 2, y0 + Double(h) * s + 14, captions[i], size: 11, anchor: .middle) }
