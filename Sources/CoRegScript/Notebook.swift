@@ -243,7 +243,7 @@ enum NotebookWriter {
             case .failed:
                 let first = r.error.split(separator: "\n").first.map(String.init) ?? "error"
                 let msg = first.range(of: "error: ").map { String(first[$0.upperBound...]) } ?? first
-                outputs.append(["output_type": "error", "ename": r.exitCode == 130 ? "Interrupted" : "Error", "evalue": msg,
+                outputs.append(["output_type": "error", "ename": r.exitCode == 130 ? "Interrupted" : r.exitCode == 65 ? "StaticError" : "RuntimeError", "evalue": msg,
                                 "traceback": r.error.components(separatedBy: "\n")])
                 metadata["coreg"] = ["status": "failed"]
             case .notRun:

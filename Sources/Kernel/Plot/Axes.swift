@@ -7,11 +7,16 @@ public func niceTicks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
     let raw = (hi - lo) / Double(max(count - 1, 1))
     let mag = pow(10, floor(log10(raw)))
     let step = [1, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
+    // k × step computed as k × unit ÷ 10^n (or × 10^n), so 0.6 prints as 0.6, not 0.6000000000000001.
+    let unit = step / mag
+    let scale = mag < 1 ? (1 / mag).rounded() : mag
+    func tick(_ k: Double) -> Double { mag < 1 ? k * unit / scale : k * unit * scale }
     var ticks: [Double] = []
-    var t = ceil(lo / step - 1e-9) * step
-    while t <= hi + step * 1e-9 {
+    var k = ceil(lo / step - 1e-9)
+    while tick(k) <= hi + step * 1e-9 {
+        let t = tick(k)
         ticks.append(abs(t) < step * 1e-9 ? 0 : t)
-        t += step
+        k += 1
         if ticks.count > 50 { break }
     }
     return ticks
