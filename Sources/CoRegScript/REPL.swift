@@ -120,8 +120,16 @@ final class REPL {
     /// Evaluates with SIGINT routed to the Kernel's interrupt flag.
     func evaluate(_ entry: String) -> EntryResult {
         Signals.installForEvaluation()
+        // A Ctrl-C that came after Enter but before the handler above was installed still counts.
+        if LineEditor.interruptedAtPrompt != 0 { LineEditor.interruptedAtPrompt = 0; Interrupt.request() }
         defer { Signals.reset() }
         return session.evaluate(entry)
+    }
+
+    func load(_ path: String) -> EntryResult {
+        Signals.installForEvaluation()
+        defer { Signals.reset() }
+        return session.load(path: path)
     }
 
     func show(_ r: EntryResult) {
@@ -152,9 +160,7 @@ final class REPL {
             if rest.isEmpty { out(commandHelp()) } else { out(session.help(rest) ?? "no help for '\(rest)'") }
         case ":load":
             guard !rest.isEmpty else { out("usage: :load FILE"); break }
-            Signals.installForEvaluation()
-            show(session.load(path: unquote(rest)))
-            Signals.reset()
+            show(load(unquote(rest)))
         case ":time":
             guard !rest.isEmpty else { out("usage: :time EXPR"); break }
             let t0 = monotonicSeconds()
