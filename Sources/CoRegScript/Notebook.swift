@@ -82,13 +82,11 @@ final class NotebookRunner {
         for a in arguments { if let eq = a.firstIndex(of: "=") { args[String(a[..<eq])] = String(a[a.index(after: eq)...]) } }
         host.arguments = args
         session = Session(host: host, registry: coregRegistry())
-        let progressSink = host.progress
         host.write = { [unowned self] s in self.current.stdout += s }
         host.report = { [unowned self] d in
             self.current.error += (self.current.error.isEmpty ? "" : "\n") + d.rendered
             writeStderr(d.rendered + "\n")
         }
-        host.progress = progressSink
         host.display = { [unowned self] obj in
             if let f = obj as? FigureObject { self.current.figures.append(f.figure); self.shown.append(ObjectIdentifier(f)) }
         }
@@ -212,9 +210,10 @@ enum NotebookWriter {
                 if k == 0 { try FileManager.default.createDirectory(atPath: figDir, withIntermediateDirectories: true) }
                 let name = "cell\(r.index + 1)-\(k + 1).svg"
                 try f.save(to: figDir + "/" + name)
-                md += "\n![\(f.summary.replacingOccurrences(of: "]", with: ")"))](\(figDirName)/\(name))\n"
+                md += "\n![\(f.summary.replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]"))](\(figDirName)/\(name))\n"
             }
             if r.status == .failed { md += "\n**Error:**\n\n" + fence(r.error, "text") }
+            else if !r.error.isEmpty { md += "\n" + fence(r.error, "text") }   // warnings
             md += "\n"
         }
         try AtomicFile.write(md, to: path)
@@ -231,6 +230,9 @@ enum NotebookWriter {
             var outputs: [[String: Any]] = []
             var metadata: [String: Any] = [:]
             if !r.stdout.isEmpty { outputs.append(["output_type": "stream", "name": "stdout", "text": lines(r.stdout)]) }
+            if r.status == .ok, !r.error.isEmpty {   // warnings of a cell that ran
+                outputs.append(["output_type": "stream", "name": "stderr", "text": lines(r.error + "\n")])
+            }
             for f in r.figures {
                 outputs.append(["output_type": "display_data", "metadata": [String: Any](),
                                 "data": ["image/svg+xml": lines(f.svg), "text/plain": lines(f.summary)]])
