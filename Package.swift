@@ -37,11 +37,11 @@ let package = Package(
         // libjpeg has no pkg-config file on some systems; the module map links "jpeg" directly.
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
-        // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
-        // setjmp frame and turns every libjpeg error into a return code plus message.
         // libedit (BSD editline) gives the REPL line editing, history and tab completion.
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
+        // setjmp frame and turns every libjpeg error into a return code plus message.
         .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs"],
                 resources: [.copy("Resources/embedded-fmnist.npz")],
