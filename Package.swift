@@ -37,6 +37,9 @@ let package = Package(
         // libjpeg has no pkg-config file on some systems; the module map links "jpeg" directly.
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        // libedit (BSD editline) gives the REPL line editing, history and tab completion.
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
         // setjmp frame and turns every libjpeg error into a return code plus message.
         .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
@@ -48,11 +51,13 @@ let package = Package(
         .executableTarget(
             name: "CoRegScript",
             dependencies: [
-                "Kernel", "Interpreter",
+                "Kernel", "Interpreter", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
                     swiftSettings: [.unsafeFlags(cpuFlags)]),
+        // Runs the built `coreg` binary (REPL under a pseudo-terminal, notebooks); no internal imports.
+        .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], exclude: ["gen"], resources: [.copy("golden")]),
     ],
     swiftLanguageModes: [.v5]

@@ -16,5 +16,9 @@ check version 0 $bin --version;            expect_text version-text '^[0-9]+\.[0
 check help 0 $bin --help;                  expect_text help-text 'USAGE'
 check bad-flag 64 $bin --no-such-flag
 check demo 0 $bin demo --steps 60;         expect_text demo-text 'accuracy'
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check tour 0 bash -c "cd '$tmp' && '$PWD/$bin' run '$PWD/scripts/tour.coreg'"; expect_text tour-text 'fitted a ='
+check notebook-md 0 $bin notebook scripts/notebooks/intro.coreg -o "$tmp/intro.md"; expect_text notebook-text 'wrote .*intro.md'
+check notebook-missing 66 $bin notebook "$tmp/no-such-notebook.coreg"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -34,6 +34,8 @@ public final class Host {
     public var maxCallDepth: Int
     /// `name=value` pairs from the command line, reached by `args.name` and `arg name = default`.
     public var arguments: [String: String]
+    /// Rich values to show (figures made by `plot`): the notebook renderer collects them per cell.
+    public var display: (any ScriptObject) -> Void = { _ in }
 
     public init(write: @escaping (String) -> Void = { _ in },
                 report: @escaping (Diagnostic) -> Void = { _ in },

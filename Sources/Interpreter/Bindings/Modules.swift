@@ -8,5 +8,6 @@ public func coregRegistry() -> Registry {
     registerFileModules(r)
     registerIOModule(r)
     registerDataModule(r)
+    registerPlotModule(r)
     return r
 }
