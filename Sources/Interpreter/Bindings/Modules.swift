@@ -4,5 +4,6 @@ import Kernel
 public func coregRegistry() -> Registry {
     let r = Registry.standard()
     registerTensorModule(r)
+    registerAnnotateModule(r)
     return r
 }
