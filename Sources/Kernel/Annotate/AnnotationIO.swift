@@ -95,7 +95,7 @@ public enum AnnotationIO {
             guard let s = cl.strings else { throw err("classes", "a string array", "dtype \(cl.kind.descr)") }
             guard s.count == c else { throw err("classes", "\(c) names (one per candidates column)", "\(s.count) names") }
             if let want = classNames, want.count == c, want != s {
-                let k = zip(want, s).firstIndex { $0.0 != $0.1 }!
+                let k = (0..<c).first { want[$0] != s[$0] }!
                 throw err("classes", "the dataset's class names (class \(k) is '\(want[k])')", "'\(s[k])'")
             }
             classes = s
