@@ -31,8 +31,14 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     /// The training split of `spec`, restricted to `subset` (an .npy of indices) when given.
-    static func trainData(_ spec: String, subset: String?, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
+    static func trainData(_ spec: String, subset: String?, seed: UInt64, balanced: Int? = nil) throws -> (train: Dataset, test: Dataset) {
         let s = try Datasets.load(spec: spec, seed: seed)
+        if let n = balanced {
+            let c = s.train.classCount
+            guard n > 0, n % c == 0 else { throw ValidationError("--balanced needs a positive multiple of the \(c) classes, got \(n)") }
+            let idx = try balancedIndices(s.train, perClass: n / c, seed: seed)
+            return (try s.train.subset(idx, name: s.train.name + "[balanced \(n)]"), s.test)
+        }
         guard let path = subset else { return (s.train, s.test) }
         let idx = try NPY.readArray(path)
         guard idx.shape.count == 1 else {
@@ -45,6 +51,22 @@ struct AnnotateCommand: ParsableCommand {
         return (try s.train.subset(v.map { Int($0) }, name: s.train.name + "[subset]"), s.test)
     }
 
+    /// `perClass` samples of every class: the first ones in a seeded permutation, in index order.
+    static func balancedIndices(_ d: Dataset, perClass: Int, seed: UInt64) throws -> [Int] {
+        var taken = [Int](repeating: 0, count: d.classCount), out: [Int] = []
+        let rng = RNG(seed: seed).substream("annotate.balanced")
+        var perm = Array(0..<d.count)
+        if d.count > 1 { for i in stride(from: d.count - 1, to: 0, by: -1) { perm.swapAt(i, rng.nextInt(below: i + 1)) } }
+        for i in perm {
+            let y = Int(d.labels[i])
+            if taken[y] < perClass { taken[y] += 1; out.append(i) }
+        }
+        if let y = taken.firstIndex(where: { $0 < perClass }) {
+            throw ValidationError("--balanced: class \(y) has only \(taken[y]) samples, fewer than \(perClass)")
+        }
+        return out.sorted()
+    }
+
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Statistics of an annotation .npz against a dataset's training labels.",
@@ -52,11 +74,13 @@ struct AnnotateCommand: ParsableCommand {
         @Argument(help: "The annotation .npz.") var annotations: String
         @Option(help: "Dataset spec (embedded, fmnist[:DIR], cifar10:DIR, …).") var data: String
         @Option(help: "An .npy of training-split indices the annotation covers, in order.") var subset: String?
+        @Option(help: "A balanced subset of this many training samples (seeded with --seed, as `make --balanced`).") var balanced: Int?
+        @Option(help: "Seed of --balanced.") var seed: UInt64 = 0
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
             try AnnotateCommand.guarded {
-                let d = try AnnotateCommand.trainData(data, subset: subset, seed: 0).train
+                let d = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced).train
                 let a = try AnnotationIO.load(annotations, expectedCount: d.count, expectedClasses: d.classCount, classNames: nil)
                 let s = try AnnotationStats(a, labels: d.labels)
                 if json { print(s.json(classNames: d.classNames)) } else {
@@ -76,11 +100,12 @@ struct AnnotateCommand: ParsableCommand {
         @Option(help: "Output .npz.") var out: String
         @Option(help: "Seed.") var seed: UInt64 = 0
         @Option(help: "An .npy of training-split indices to annotate (in order).") var subset: String?
+        @Option(help: "Annotate a balanced subset of this many training samples (seeded).") var balanced: Int?
         @Flag(help: "Print the statistics as one JSON object instead of the report.") var json = false
 
         func run() throws {
             try AnnotateCommand.guarded {
-                let (train, test) = try AnnotateCommand.trainData(data, subset: subset, seed: seed)
+                let (train, test) = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced)
                 let (kind, params) = try AnnotateCommand.parseAnnotator(annotator)
                 var testStats: AnnotationStats? = nil
                 let ann: Annotation
@@ -127,13 +152,17 @@ struct AnnotateCommand: ParsableCommand {
         @Option(help: "Target template-0 zero-shot accuracy.") var acc: Double = 0.62
         @Option(help: "Seed.") var seed: UInt64 = 0
         @Option(help: "An .npy of training-split indices.") var subset: String?
+        @Option(help: "A balanced subset of this many training samples.") var balanced: Int?
+        @Option(help: "simulated-annotator parameters to start from, as name=value,…") var start: String = ""
         @Option(help: "Alternating bisection rounds.") var rounds: Int = 4
 
         func run() throws {
             try AnnotateCommand.guarded {
-                let train = try AnnotateCommand.trainData(data, subset: subset, seed: seed).train
+                let train = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced).train
+                var p0 = SimulatedVLM.preset("fmnist-clip")!
+                for (k, v) in try AnnotateCommand.parseAnnotator("simulated:" + start).1 where k != "preset" { try p0.set(k, v) }
                 let (p, s) = try SimulatedVLM.tune(train, targets: .init(avgCandidates: avgCandidates, noiseRate: eta, template0Accuracy: acc),
-                                                   start: SimulatedVLM.preset("fmnist-clip")!, seed: seed, rounds: rounds) { print($0) }
+                                                   start: p0, seed: seed, rounds: rounds) { print($0) }
                 print("parameters: \(p)")
                 print("reached: avg |S| \(s.avg), eta \(s.eta), template-0 acc \(s.acc0)")
             }

@@ -37,7 +37,7 @@ final class AnnotateBindingTests: XCTestCase {
         XCTAssertEqual(lines[0], "[8, 3]")
         XCTAssertEqual(lines[1], "0.0 8")
         XCTAssertEqual(lines[2], "[[1.0, 1.0, 0.0]]")
-        XCTAssertEqual(lines[3], "[[1.0, 0.0, 0.0]]")
+        XCTAssertEqual(lines[3], "[[0.0, 1.0, 0.0]]")   // average [0.4, 0.5, 0.1]
         XCTAssertEqual(lines[4], "[1, 3]")
         XCTAssertEqual(lines[5], "2 1 27 80")
         XCTAssertEqual(lines[6], "1.0")

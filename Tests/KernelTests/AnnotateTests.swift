@@ -157,7 +157,7 @@ final class AnnotateTests: XCTestCase {
         // The neighbour gets share 0.42/0.5 → flip prob min(1, 0.05·9·0.84) ≈ 0.378; others ≈ 0.0045.
         var nb = 0, other = 0
         for c in 0..<10 { for j in 0..<10 where j != c { if j == (c + 1) % 10 { nb += si.wrongCandidates[c * 10 + j] } else { other += si.wrongCandidates[c * 10 + j] } } }
-        XCTAssertGreaterThan(nb, 5 * other)
+        XCTAssertGreaterThan(nb, 5 * other, "\(si.wrongCandidates[0..<10]) \(si.wrongCandidates[10..<20]) \(si.setSizeHistogram)")
         XCTAssertEqual(si.falsePositiveRate, 0.05, accuracy: 0.005)
     }
 

@@ -36,8 +36,11 @@ public final class SimulatedVLM {
         public var mixingSharpness: Double = 10
         /// Size of a per-class random direction shared by all templates (systematic class bias).
         public var classBias: Double = 0
-        /// Size of the per-template random direction of each class vector (template disagreement).
+        /// Size of each template's random mix of *similar* classes' prototypes into each class
+        /// vector (template disagreement that follows visual similarity).
         public var templateNoise: Double = 0.5
+        /// Size of each template's random direction added to each class vector (unstructured).
+        public var templateJitter: Double = 0.1
         /// Std of the per-(template, class) logit offset, in cosine units.
         public var templateBias: Double = 0
         /// Size of the fixed per-image perturbation of the image features.
@@ -49,7 +52,7 @@ public final class SimulatedVLM {
 
         public var description: String {
             "D=\(featureDim) T=\(templates) ref=\(referencePerClass)/class mixing=\(fmt(mixing, 3)) class_bias=\(fmt(classBias, 4)) "
-                + "template_noise=\(fmt(templateNoise, 4)) template_bias=\(fmt(templateBias, 4)) image_noise=\(fmt(imageNoise, 4)) scale=\(fmt(logitScale, 1))"
+                + "template_noise=\(fmt(templateNoise, 4)) template_jitter=\(fmt(templateJitter, 4)) template_bias=\(fmt(templateBias, 4)) image_noise=\(fmt(imageNoise, 4)) scale=\(fmt(logitScale, 1))"
         }
 
         /// Sets a parameter by its script/CLI name (`template_noise`, `image_noise`, …).
@@ -62,6 +65,7 @@ public final class SimulatedVLM {
             case "mixing_sharpness": mixingSharpness = v
             case "class_bias": classBias = v
             case "template_noise": templateNoise = v
+            case "template_jitter": templateJitter = v
             case "template_bias": templateBias = v
             case "image_noise": imageNoise = v
             case "logit_scale", "scale": logitScale = v
@@ -70,7 +74,7 @@ public final class SimulatedVLM {
             }
         }
         public static let names = ["feature_dim", "templates", "reference_per_class", "mixing", "mixing_sharpness", "class_bias",
-                                   "template_noise", "template_bias", "image_noise", "logit_scale"]
+                                   "template_noise", "template_jitter", "template_bias", "image_noise", "logit_scale"]
     }
 
     /// Target statistics for `tune`.
@@ -95,7 +99,7 @@ public final class SimulatedVLM {
             p.mixing = 0.3; p.classBias = 0; p.templateNoise = 0.5; p.templateBias = 0.0; p.imageNoise = 0.3; p.logitScale = 30
             return p
         case "clean":
-            p.mixing = 0; p.templateNoise = 0; p.imageNoise = 0; p.classBias = 0; p.templateBias = 0; p.templates = 1
+            p.mixing = 0; p.templateNoise = 0; p.templateJitter = 0; p.imageNoise = 0; p.classBias = 0; p.templateBias = 0; p.templates = 1
             return p
         default: return nil
         }
@@ -138,7 +142,8 @@ public final class SimulatedVLM {
         }
         referenceIndices = ref.sorted()
         pixelCount = dataset.channels * dataset.height * dataset.width
-        let refImages = try dataset.images(at: referenceIndices).toFloats()
+        var refImages = try dataset.images(at: referenceIndices).toFloats()
+        CandidateRules.l2NormalizeRows(&refImages, rows: referenceIndices.count, cols: pixelCount)
         var mean = [Float](repeating: 0, count: pixelCount)
         for r in 0..<referenceIndices.count { for j in 0..<pixelCount { mean[j] += refImages[r * pixelCount + j] } }
         for j in 0..<pixelCount { mean[j] /= Float(referenceIndices.count) }
@@ -168,8 +173,9 @@ public final class SimulatedVLM {
         let bias = (0..<(c * d)).map { _ in Float(rng.nextNormal() * scale) }
         let eps = (0..<(t * c * d)).map { _ in Float(rng.nextNormal() * scale) }
         let off = (0..<(t * c)).map { _ in Float(rng.nextNormal()) }
-        // Similarity-weighted mix of the other prototypes.
-        var mix = [Float](repeating: 0, count: c * d)
+        let gains = (0..<(t * c * c)).map { _ in Float(rng.nextNormal()) }
+        // Similarity weights: softmax over the other classes of prototype cosines × sharpness.
+        var sim = [Float](repeating: 0, count: c * c)
         for a in 0..<c {
             var w = [Double](repeating: 0, count: c)
             var m = -Double.infinity
@@ -180,15 +186,22 @@ public final class SimulatedVLM {
             }
             var tot = 0.0
             for b in 0..<c where b != a { w[b] = exp(w[b] - m); tot += w[b] }
-            for b in 0..<c where b != a { for k in 0..<d { mix[a * d + k] += Float(w[b] / tot) * prototypes[b * d + k] } }
+            for b in 0..<c where b != a { sim[a * c + b] = Float(w[b] / tot) }
         }
-        if c > 1 { CandidateRules.l2NormalizeRows(&mix, rows: c, cols: d) }
+        // Shared mix of similar classes (all templates) and per-template random mixes.
+        var mix = [Float](repeating: 0, count: c * d)
+        for a in 0..<c { for b in 0..<c where b != a { for k in 0..<d { mix[a * d + k] += sim[a * c + b] * prototypes[b * d + k] } } }
         var text = [Float](repeating: 0, count: t * c * d)
         for i in 0..<t {
             for a in 0..<c {
+                let row = (i * c + a) * d
                 for k in 0..<d {
-                    text[(i * c + a) * d + k] = prototypes[a * d + k] + Float(p.mixing) * mix[a * d + k]
-                        + Float(p.classBias) * bias[a * d + k] + Float(p.templateNoise) * eps[(i * c + a) * d + k]
+                    text[row + k] = prototypes[a * d + k] + Float(p.mixing) * mix[a * d + k]
+                        + Float(p.classBias) * bias[a * d + k] + Float(p.templateJitter) * eps[row + k]
+                }
+                for b in 0..<c where b != a {
+                    let g = Float(p.templateNoise) * gains[(i * c + a) * c + b] * sim[a * c + b]
+                    if g != 0 { for k in 0..<d { text[row + k] += g * prototypes[b * d + k] } }
                 }
             }
         }
@@ -200,6 +213,7 @@ public final class SimulatedVLM {
     /// Random-projection features [N, D] of images [N, P] (unit rows).
     static func encode(_ x: [Float], count n: Int, pixelMean: [Float], projection: [Float], p: Int, d: Int) -> [Float] {
         var xc = x
+        CandidateRules.l2NormalizeRows(&xc, rows: n, cols: p)
         for i in 0..<n { for j in 0..<p { xc[i * p + j] -= pixelMean[j] } }
         var f = [Float](repeating: 0, count: n * d)
         if n > 0 {
@@ -309,10 +323,13 @@ public final class SimulatedVLM {
             let a = try SimulatedVLM(fittingOn: data, parameters: q, seed: seed)
             return a.quickStats(features: try a.features(data), labels: data.labels)
         }
-        // Bisection of one parameter in [lo, hi] for a monotone statistic.
-        func bisect(_ lo0: Double, _ hi0: Double, increasing: Bool, target: Double,
+        // Bisection of one parameter in [lo, hi] for a monotone statistic (direction measured at the ends).
+        func bisect(_ lo0: Double, _ hi0: Double, target: Double,
                     set: (inout Parameters, Double) -> Void, stat: ((avg: Double, eta: Double, acc0: Double)) -> Double) throws {
             var lo = lo0, hi = hi0
+            var a = p, b = p
+            set(&a, lo); set(&b, hi)
+            let increasing = stat(try eval(b)) >= stat(try eval(a))
             for _ in 0..<12 {
                 let mid = (lo + hi) / 2
                 var q = p; set(&q, mid)
@@ -322,9 +339,9 @@ public final class SimulatedVLM {
             set(&p, (lo + hi) / 2)
         }
         for r in 0..<rounds {
-            try bisect(0, 3, increasing: false, target: targets.template0Accuracy, set: { $0.imageNoise = $1 }, stat: { $0.acc0 })
-            try bisect(0, 3, increasing: true, target: targets.avgCandidates, set: { $0.templateNoise = $1 }, stat: { $0.avg })
-            try bisect(0, 0.5, increasing: false, target: targets.noiseRate, set: { $0.templateBias = $1 }, stat: { $0.eta })
+            try bisect(0, 3, target: targets.template0Accuracy, set: { $0.imageNoise = $1 }, stat: { $0.acc0 })
+            try bisect(0, 8, target: targets.avgCandidates, set: { $0.templateNoise = $1 }, stat: { $0.avg })
+            try bisect(0, 0.3, target: targets.noiseRate, set: { $0.templateBias = $1 }, stat: { $0.eta })
             if let log { log("round \(r): \(p) → \(try eval(p))") }
         }
         return (p, try eval(p))
