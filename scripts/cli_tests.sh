@@ -16,5 +16,23 @@ check version 0 $bin --version;            expect_text version-text '^[0-9]+\.[0
 check help 0 $bin --help;                  expect_text help-text 'USAGE'
 check bad-flag 64 $bin --no-such-flag
 check demo 0 $bin demo --steps 60;         expect_text demo-text 'accuracy'
+# coreg annotate: make / stats (JSON), located errors with exit codes 65 (format) and 66 (missing).
+tmpd=$(mktemp -d); trap 'rm -rf "$tmpd"' EXIT
+check annot-make 0 $bin annotate make --data embedded --annotator flip:q=0.05,eta=0.2 --out "$tmpd/a.npz" --json
+expect_text annot-make-json '"noise_rate": 0\.[12]'
+check annot-stats 0 $bin annotate stats "$tmpd/a.npz" --data embedded --json
+expect_text annot-stats-json '"avg_candidates": 1\.4'
+check annot-sim 0 $bin annotate make --data embedded --out "$tmpd/s.npz"
+expect_text annot-sim-text 'zero-shot acc t0'
+check annot-sim-stats 0 $bin annotate stats "$tmpd/s.npz" --data embedded --json
+expect_text annot-sim-stats-json 'zero_shot_acc_template0'
+check annot-missing 66 $bin annotate stats "$tmpd/none.npz" --data embedded
+expect_text annot-missing-text 'none\.npz'
+printf 'junk' > "$tmpd/bad.npz"
+check annot-bad 65 $bin annotate stats "$tmpd/bad.npz" --data embedded
+expect_text annot-bad-text 'bad\.npz'
+check annot-mismatch 65 $bin annotate stats "$tmpd/a.npz" --data embedded --balanced 500
+expect_text annot-mismatch-text 'candidates.*500 rows'
+check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote --out "$tmpd/x.npz"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

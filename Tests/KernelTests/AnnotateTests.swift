@@ -285,7 +285,7 @@ final class AnnotateTests: XCTestCase {
         XCTAssertEqual(s.avgCandidates, 1.58, accuracy: 0.1)
         XCTAssertEqual(s.noiseRate, 0.2235, accuracy: 0.03)
         XCTAssertEqual(s.zeroShotAccTemplate0!, 0.62, accuracy: 0.04)
-        XCTAssertEqual(vlm.referenceIndices.count, 200)
+        XCTAssertEqual(vlm.referenceIndices.count, 500)
         XCTAssertEqual(a.templateCount, 27)
         XCTAssertEqual(st.zeroShotAccTemplate0!, 0.62, accuracy: 0.06)
         // Noise follows visual similarity: the top confusions are among tops (0, 2, 4, 6) or shoes (5, 7, 9).
