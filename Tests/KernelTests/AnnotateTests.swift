@@ -154,10 +154,11 @@ final class AnnotateTests: XCTestCase {
         let idp = try SyntheticNPLL.instanceDependent(labels: yy, probs: probs, classes: 10, q: 0.05, eta: 0.1, seed: 5)
         let si = try AnnotationStats(idp, labels: yy)
         XCTAssertEqual(si.noiseRate, 0.1, accuracy: 0.01)
-        // The neighbour gets share 0.42/0.5 → flip prob min(1, 0.05·9·0.84) ≈ 0.378; others ≈ 0.0045.
+        // The neighbour gets share 0.42/0.5 → flip prob min(1, 0.05·9·0.84) ≈ 0.378 (≈ 850 per class);
+        // each of the 8 others 0.05·9·0.02 = 0.009 (≈ 18 per class, plus noise replacements).
         var nb = 0, other = 0
         for c in 0..<10 { for j in 0..<10 where j != c { if j == (c + 1) % 10 { nb += si.wrongCandidates[c * 10 + j] } else { other += si.wrongCandidates[c * 10 + j] } } }
-        XCTAssertGreaterThan(nb, 5 * other, "\(si.wrongCandidates[0..<10]) \(si.wrongCandidates[10..<20]) \(si.setSizeHistogram)")
+        XCTAssertGreaterThan(nb, 3 * other, "\(si.wrongCandidates[0..<10]) \(si.wrongCandidates[10..<20]) \(si.setSizeHistogram)")
         XCTAssertEqual(si.falsePositiveRate, 0.05, accuracy: 0.005)
     }
 
