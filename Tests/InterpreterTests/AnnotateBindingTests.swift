@@ -43,6 +43,24 @@ final class AnnotateBindingTests: XCTestCase {
         XCTAssertEqual(lines[6], "1.0")
         XCTAssertEqual(lines[7], "T-shirt/top")
         XCTAssertEqual(lines[8], "[1, 1, 1, 1, 1, 1, 1, 1]")
+        // JSONL answers, the simulated annotator, embeddings and instance-dependent generator.
+        let jl = NSTemporaryDirectory() + "coreg-annot-binding-\(getpid()).jsonl"
+        try "{\"index\": 0, \"answer\": \"a coat\"}\n{\"index\": 1, \"answer\": \"a cat\"}\n".write(toFile: jl, atomically: true, encoding: .utf8)
+        let src2 = """
+        let v = annotate.from_jsonl("\(jl)", "fmnist")
+        print(v.sizes.tolist(), v.unmatched[0]["answer"])
+        let sim = annotate.simulated("embedded", split="test")
+        let st = annotate.stats(sim, sim.sizes * 0)
+        print(sim.count, sim.templates, sim.class_count)
+        let e = annotate.from_embeddings(tensor([[1.0, 0.0]]), tensor([[[1.0, 0.0], [0.0, 1.0]]]))
+        print(e.candidates.tolist())
+        let i = annotate.instance([0, 1], tensor([[0.9, 0.1], [0.2, 0.8]]), 0.0)
+        print(i.candidates.tolist())
+        """
+        let (out2, diags2) = run(src2)
+        XCTAssertEqual(diags2, [])
+        let l2 = out2.split(separator: "\n").map(String.init)
+        XCTAssertEqual(l2, ["[1, 0] a cat", "2000 27 10", "[[1.0, 0.0]]", "[[1.0, 0.0], [0.0, 1.0]]"], out2)
         let (_, d2) = run("annotate.load(\"/nonexistent/a.npz\")")
         XCTAssertEqual(d2.count, 1)
         XCTAssertTrue(d2[0].contains("/nonexistent/a.npz"), d2[0])
