@@ -300,4 +300,23 @@ final class AnnotateTests: XCTestCase {
         XCTAssertEqual(a.candidates, b.candidates)
         XCTAssertTrue(Date().timeIntervalSince(t0) < 20)
     }
+
+    /// The tuner reaches statistics known to be reachable: those of a hidden parameter set
+    /// (2,000 images, 2 rounds, a few seconds).
+    func testTuneReachesReachableTargets() throws {
+        let part = try Dataset.embedded().train.split(fraction: 0.2, seed: 0).first
+        var hidden = SimulatedVLM.preset("fmnist-clip")!
+        hidden.imageNoise = 1.0; hidden.templateNoise = 0.4; hidden.templateBias = 0.02
+        let h = try AnnotationStats(try SimulatedVLM.annotate(part, parameters: hidden, seed: 0), labels: part.labels)
+        let (p, s) = try SimulatedVLM.tune(part, targets: .init(avgCandidates: h.avgCandidates, noiseRate: h.noiseRate,
+                                                                template0Accuracy: h.zeroShotAccTemplate0!),
+                                           start: SimulatedVLM.preset("fmnist-clip")!, seed: 0, rounds: 2)
+        XCTAssertEqual(s.avg, h.avgCandidates, accuracy: 0.08, "\(p) vs \(hidden)")
+        XCTAssertEqual(s.eta, h.noiseRate, accuracy: 0.02, "\(p) vs \(hidden)")
+        XCTAssertEqual(s.acc0, h.zeroShotAccTemplate0!, accuracy: 0.02, "\(p) vs \(hidden)")
+        // The reached statistics are those of a fresh annotation with the returned parameters.
+        let st = try AnnotationStats(try SimulatedVLM.annotate(part, parameters: p, seed: 0), labels: part.labels)
+        XCTAssertEqual(st.avgCandidates, s.avg, accuracy: 1e-9)
+        XCTAssertEqual(st.noiseRate, s.eta, accuracy: 1e-9)
+    }
 }

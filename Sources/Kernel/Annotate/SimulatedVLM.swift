@@ -320,7 +320,8 @@ public final class SimulatedVLM {
     /// Searches `imageNoise` (→ template-0 accuracy), `templateNoise` (→ mean |S|) and
     /// `templateBias` (→ η) by alternating bisections, starting from `start`. Uses the labels of
     /// `data` only through these three aggregate statistics. Returns the parameters and the
-    /// statistics they reach.
+    /// statistics they reach: a heuristic (coordinate-wise), so check them — targets that the
+    /// model cannot reach together (e.g. low η with low accuracy and small sets) are missed.
     public static func tune(_ data: Dataset, targets: Targets, start: Parameters, seed: UInt64, rounds: Int = 4,
                             log: ((String) -> Void)? = nil) throws -> (Parameters, (avg: Double, eta: Double, acc0: Double)) {
         var p = start
