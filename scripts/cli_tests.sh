@@ -33,6 +33,9 @@ check annot-bad 65 $bin annotate stats "$tmpd/bad.npz" --data embedded
 expect_text annot-bad-text 'bad\.npz'
 check annot-mismatch 65 $bin annotate stats "$tmpd/a.npz" --data embedded --balanced 500
 expect_text annot-mismatch-text 'candidates.*500 rows'
+check annot-bad-param 64 $bin annotate make --data embedded --annotator flip:p=0.1 --out "$tmpd/x.npz"
+check annot-pico 0 $bin annotate make --data embedded --annotator pico:q=0.1 --out "$tmpd/p.npz" --json
+expect_text annot-pico-json '"noise_rate": 0\.0,'
 check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote --out "$tmpd/x.npz"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -107,6 +107,9 @@ struct AnnotateCommand: ParsableCommand {
             try AnnotateCommand.guarded {
                 let (train, test) = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced)
                 let (kind, params) = try AnnotateCommand.parseAnnotator(annotator)
+                if kind == "flip" || kind == "pico", let bad = params.keys.first(where: { $0 != "q" && $0 != "eta" }) {
+                    throw ValidationError("unknown \(kind) parameter '\(bad)'; expected q and eta")
+                }
                 var testStats: AnnotationStats? = nil
                 let ann: Annotation
                 switch kind {
