@@ -20,5 +20,26 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check tour 0 bash -c "cd '$tmp' && '$PWD/$bin' run '$PWD/scripts/tour.coreg'"; expect_text tour-text 'fitted a ='
 check notebook-md 0 $bin notebook scripts/notebooks/intro.coreg -o "$tmp/intro.md"; expect_text notebook-text 'wrote .*intro.md'
 check notebook-missing 66 $bin notebook "$tmp/no-such-notebook.coreg"
+# coreg annotate: make / stats (JSON), located errors with exit codes 65 (format) and 66 (missing).
+tmpd="$tmp"
+check annot-make 0 $bin annotate make --data embedded --annotator flip:q=0.05,eta=0.2 --out "$tmpd/a.npz" --json
+expect_text annot-make-json '"noise_rate": 0\.[12]'
+check annot-stats 0 $bin annotate stats "$tmpd/a.npz" --data embedded --json
+expect_text annot-stats-json '"avg_candidates": 1\.4'
+check annot-sim 0 $bin annotate make --data embedded --out "$tmpd/s.npz"
+expect_text annot-sim-text 'zero-shot acc t0'
+check annot-sim-stats 0 $bin annotate stats "$tmpd/s.npz" --data embedded --json
+expect_text annot-sim-stats-json 'zero_shot_acc_template0'
+check annot-missing 66 $bin annotate stats "$tmpd/none.npz" --data embedded
+expect_text annot-missing-text 'none\.npz'
+printf 'junk' > "$tmpd/bad.npz"
+check annot-bad 65 $bin annotate stats "$tmpd/bad.npz" --data embedded
+expect_text annot-bad-text 'bad\.npz'
+check annot-mismatch 65 $bin annotate stats "$tmpd/a.npz" --data embedded --balanced 500
+expect_text annot-mismatch-text 'candidates.*500 rows'
+check annot-bad-param 64 $bin annotate make --data embedded --annotator flip:p=0.1 --out "$tmpd/x.npz"
+check annot-pico 0 $bin annotate make --data embedded --annotator pico:q=0.1 --out "$tmpd/p.npz" --json
+expect_text annot-pico-json '"noise_rate": 0\.0,'
+check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote --out "$tmpd/x.npz"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,7 +8,7 @@ struct CoReg: ParsableCommand {
         commandName: "coreg",
         abstract: "CoReg: train image classifiers from vision-language-model labels (noisy partial labels).",
         version: CoRegVersion.string,
-        subcommands: [Run.self, Check.self, NotebookCommand.self, DataCommand.self, Bench.self, Demo.self])
+        subcommands: [Run.self, Check.self, NotebookCommand.self, DataCommand.self, AnnotateCommand.self, Bench.self, Demo.self])
 
     /// No subcommand: the REPL when stdin is a terminal, else stdin runs as a script.
     func run() throws {

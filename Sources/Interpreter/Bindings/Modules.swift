@@ -9,5 +9,6 @@ public func coregRegistry() -> Registry {
     registerIOModule(r)
     registerDataModule(r)
     registerPlotModule(r)
+    registerAnnotateModule(r)
     return r
 }
