@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import Interpreter
 
 /// `coreg bench …`: kernel and training-throughput benchmarks. Medians; `--json` prints one JSON
 /// object per line.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: GEMM GFLOP/s, convolution layers, training and inference images/s.",
-        subcommands: [GEMM.self, Conv.self, Train.self])
+        subcommands: [GEMM.self, Conv.self, Train.self, Interp.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Threads (default: COREG_THREADS or the number of cores).") var threads: Int?
@@ -87,6 +88,40 @@ struct Bench: ParsableCommand {
                  String(format: "%@ batch %d input %@ threads %d: train %.1f images/s (%.1f ms/step), inference %.1f images/s; RSS %.0f MiB after warm-up, %.0f MiB at the end",
                         model as NSString, batch, input as NSString, common.threadCount, r.trainImagesPerSecond,
                         r.trainStepSeconds * 1e3, r.inferImagesPerSecond, r.rssAfterWarmupMiB, r.rssEndMiB))
+        }
+    }
+
+    struct Interp: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Interpreter overhead: a training loop driven from a script vs from Swift, and the scalar loop.")
+        @Option(help: "Training steps per run.") var steps = 500
+        @Option(help: "Timed repetitions of each side (medians reported).") var repeats = 5
+        @Option(help: "Iterations of the scalar loop.") var iterations = 1_000_000
+        @OptionGroup var common: Common
+        func validate() throws {
+            guard steps > 0, repeats > 0, iterations > 0 else { throw ValidationError("steps, repeats and iterations must be positive") }
+        }
+        func run() throws {
+            ThreadPool.setDefaultThreads(common.threadCount)
+            var c = InterpreterBench.TrainingLoopConfig()
+            c.steps = steps
+            let r = try InterpreterBench.trainingLoop(c, repeats: repeats)
+            let ms = { (xs: [Double]) in xs.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: " ") }
+            emit(common.json, ["bench": "interp_train", "steps": steps, "threads": common.threadCount,
+                               "script_median_s": r.scriptMedian, "swift_median_s": r.swiftMedian, "ratio": r.ratio,
+                               "script_s": r.scriptSeconds, "swift_s": r.swiftSeconds,
+                               "script_final_loss": r.scriptFinalLoss, "swift_final_loss": r.swiftFinalLoss],
+                 String(format: "training loop, %d steps (MLP %d-%d-%d, batch %d, SGD), threads %d:\n  script %.1f ms  Swift %.1f ms  ratio %.4f (script/Swift; overhead %.1f µs/step)\n  runs (ms): script [%@]  Swift [%@]\n  final loss: script %.6f  Swift %.6f",
+                        steps, c.inputDim, c.hidden, c.classes, c.batch, common.threadCount,
+                        r.scriptMedian * 1e3, r.swiftMedian * 1e3, r.ratio, (r.scriptMedian - r.swiftMedian) / Double(steps) * 1e6,
+                        ms(r.scriptSeconds) as NSString, ms(r.swiftSeconds) as NSString, r.scriptFinalLoss, r.swiftFinalLoss))
+            _ = InterpreterBench.scalarLoop(iterations: min(iterations, 10_000))
+            let scalar = (0..<repeats).map { _ in InterpreterBench.scalarLoop(iterations: iterations) }
+            let sorted = scalar.sorted()
+            let med = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            emit(common.json, ["bench": "interp_scalar", "iterations": iterations, "median_s": med, "runs_s": scalar],
+                 String(format: "scalar loop, %d iterations: median %.3f s  (runs: %@ s)", iterations, med,
+                        scalar.map { String(format: "%.3f", $0) }.joined(separator: " ") as NSString))
         }
     }
 }

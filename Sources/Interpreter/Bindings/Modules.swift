@@ -4,5 +4,7 @@ import Kernel
 public func coregRegistry() -> Registry {
     let r = Registry.standard()
     registerTensorModule(r)
+    registerNNModule(r)
+    registerOptimModule(r)
     return r
 }

@@ -293,10 +293,12 @@ struct TensorOp {
     let params: String
     let doc: String
     let body: (Tensor, ArgView) throws -> Value
-    var signature: Signature { Signature(parsing: params) }
+    /// Parsed once: methods are looked up on every call (`loss.backward()` in a training loop).
+    let signature: Signature
     init(_ name: String, _ params: String, _ doc: String, _ body: @escaping (Tensor, ArgView) throws -> Value) {
         self.name = name
         self.params = params
+        self.signature = Signature(parsing: params)
         self.doc = doc
         self.body = body
     }
@@ -581,6 +583,17 @@ func registerTensorModule(_ r: Registry) {
     r.setGlobal("tensor", .object(m))
     for name in ["zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
                  "manual_seed", "cat", "stack", "where", "matmul", "softmax", "log_softmax", "relu", "sigmoid", "tanh", "exp", "log"] {
-        if let v = (try? m.member(name)) ?? nil { r.setGlobal(name, v) }
+        guard let v = (try? m.member(name)) ?? nil else { continue }
+        // `exp` and `log` are also number builtins: numbers keep the builtin, tensors get the op.
+        if case .native(let builtin)? = r.global(name), case .native(let op) = v {
+            r.setGlobal(name, .native(NativeFunction(name: name, signature: op.signature, doc: op.doc + " Numbers give numbers.") { args in
+                switch args[0] {
+                case .int, .float: return try builtin.body(&args)
+                default: return try op.body(&args)
+                }
+            }))
+        } else {
+            r.setGlobal(name, v)
+        }
     }
 }
