@@ -8,3 +8,9 @@ public func coregRegistry() -> Registry {
     registerOptimModule(r)
     return r
 }
+
+/// The Kernel's no-grad scope for `host.noGrad`, so that `nograd { … }` switches off gradient
+/// recording: `host.noGrad = kernelNoGrad`.
+public func kernelNoGrad(_ body: () throws -> Void) throws {
+    try Tensor.noGrad { try body() }
+}

@@ -359,6 +359,10 @@ let tensorOps: [TensorOp] = [
     TensorOp("var", "axis = nil, correction: int = 1, keepdim: bool = false", "Variance (correction 1: unbiased).") { t, a in
         wrap(try t.variance(axes: try a.axes(0), correction: try a.int(1), keepdim: try a.bool(2)))
     },
+    // `var` is a keyword, so `x.var()` cannot be written: the same op as `variance`.
+    TensorOp("variance", "axis = nil, correction: int = 1, keepdim: bool = false", "Variance (correction 1: unbiased).") { t, a in
+        wrap(try t.variance(axes: try a.axes(0), correction: try a.int(1), keepdim: try a.bool(2)))
+    },
     TensorOp("std", "axis = nil, correction: int = 1, keepdim: bool = false", "Standard deviation.") { t, a in
         wrap(try t.std(axes: try a.axes(0), correction: try a.int(1), keepdim: try a.bool(2)))
     },
