@@ -95,7 +95,7 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Interpreter overhead: a training loop driven from a script vs from Swift, and the scalar loop.")
         @Option(help: "Training steps per run.") var steps = 500
-        @Option(help: "Timed repetitions of each side (medians reported).") var repeats = 5
+        @Option(help: "Timed repetitions of each side (medians reported).") var repeats = 7
         @Option(help: "Iterations of the scalar loop.") var iterations = 1_000_000
         @OptionGroup var common: Common
         func validate() throws {
@@ -103,18 +103,25 @@ struct Bench: ParsableCommand {
         }
         func run() throws {
             ThreadPool.setDefaultThreads(common.threadCount)
-            var c = InterpreterBench.TrainingLoopConfig()
-            c.steps = steps
-            let r = try InterpreterBench.trainingLoop(c, repeats: repeats)
             let ms = { (xs: [Double]) in xs.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: " ") }
-            emit(common.json, ["bench": "interp_train", "steps": steps, "threads": common.threadCount,
-                               "script_median_s": r.scriptMedian, "swift_median_s": r.swiftMedian, "ratio": r.ratio,
-                               "script_s": r.scriptSeconds, "swift_s": r.swiftSeconds,
-                               "script_final_loss": r.scriptFinalLoss, "swift_final_loss": r.swiftFinalLoss],
-                 String(format: "training loop, %d steps (MLP %d-%d-%d, batch %d, SGD), threads %d:\n  script %.1f ms  Swift %.1f ms  ratio %.4f (script/Swift; overhead %.1f µs/step)\n  runs (ms): script [%@]  Swift [%@]\n  final loss: script %.6f  Swift %.6f",
-                        steps, c.inputDim, c.hidden, c.classes, c.batch, common.threadCount,
-                        r.scriptMedian * 1e3, r.swiftMedian * 1e3, r.ratio, (r.scriptMedian - r.swiftMedian) / Double(steps) * 1e6,
-                        ms(r.scriptSeconds) as NSString, ms(r.swiftSeconds) as NSString, r.scriptFinalLoss, r.swiftFinalLoss))
+            for (name, base) in [("train", InterpreterBench.TrainingLoopConfig()), ("tiny", InterpreterBench.TrainingLoopConfig.tiny)] {
+                var c = base
+                c.steps = steps
+                let r = try InterpreterBench.trainingLoop(c, repeats: repeats)
+                let perStep = (r.scriptCPUMedian - r.swiftCPUMedian) / Double(steps) * 1e6
+                emit(common.json, ["bench": "interp_\(name)", "steps": steps, "threads": common.threadCount,
+                                   "batch": c.batch, "input": c.inputDim, "hidden": c.hidden, "classes": c.classes,
+                                   "script_cpu_median_s": r.scriptCPUMedian, "swift_cpu_median_s": r.swiftCPUMedian,
+                                   "script_wall_median_s": r.scriptWallMedian, "swift_wall_median_s": r.swiftWallMedian,
+                                   "ratio_cpu": r.ratio, "ratio_wall": r.wallRatio, "overhead_us_per_step": perStep,
+                                   "script_final_loss": r.scriptFinalLoss, "swift_final_loss": r.swiftFinalLoss],
+                     String(format: "%@ loop, %d steps (MLP %d-%d-%d, batch %d, SGD momentum), threads %d:\n  CPU  script %.1f ms  Swift %.1f ms  ratio %.4f  (overhead %.1f µs/step)\n  wall script %.1f ms  Swift %.1f ms  ratio %.4f\n  runs, CPU ms: script [%@]  Swift [%@]\n  final loss: script %.6f  Swift %.6f",
+                            name as NSString, steps, c.inputDim, c.hidden, c.classes, c.batch, common.threadCount,
+                            r.scriptCPUMedian * 1e3, r.swiftCPUMedian * 1e3, r.ratio, perStep,
+                            r.scriptWallMedian * 1e3, r.swiftWallMedian * 1e3, r.wallRatio,
+                            ms(r.script.map { $0.cpu }) as NSString, ms(r.swift.map { $0.cpu }) as NSString,
+                            r.scriptFinalLoss, r.swiftFinalLoss))
+            }
             _ = InterpreterBench.scalarLoop(iterations: min(iterations, 10_000))
             let scalar = (0..<repeats).map { _ in InterpreterBench.scalarLoop(iterations: iterations) }
             let sorted = scalar.sorted()

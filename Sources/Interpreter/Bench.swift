@@ -32,19 +32,52 @@ public enum InterpreterBench {
         public var classes = 10
         public var lr = 0.05
         public init() {}
+        /// A model so small that the step is almost all interpreter and dispatch overhead.
+        public static var tiny: TrainingLoopConfig {
+            var c = TrainingLoopConfig()
+            c.batch = 4; c.inputDim = 8; c.hidden = 8; c.classes = 2
+            return c
+        }
+    }
+
+    /// Wall-clock and process CPU seconds of one timed region.
+    public struct Timing: Sendable {
+        public let wall: Double
+        public let cpu: Double
     }
 
     public struct TrainingLoopResult: Sendable {
-        /// Seconds of each repetition (the loop only, data and model set-up excluded).
-        public let scriptSeconds: [Double]
-        public let swiftSeconds: [Double]
+        /// Each repetition (the loop only, data and model set-up excluded).
+        public let script: [Timing]
+        public let swift: [Timing]
         /// The final loss of each side (identical data, initialisation and kernels: they must agree).
         public let scriptFinalLoss: Double
         public let swiftFinalLoss: Double
-        public var scriptMedian: Double { median(scriptSeconds) }
-        public var swiftMedian: Double { median(swiftSeconds) }
-        /// script / Swift (1.0 = no interpreter overhead).
-        public var ratio: Double { scriptMedian / swiftMedian }
+        public var scriptWallMedian: Double { median(script.map { $0.wall }) }
+        public var swiftWallMedian: Double { median(swift.map { $0.wall }) }
+        public var scriptCPUMedian: Double { median(script.map { $0.cpu }) }
+        public var swiftCPUMedian: Double { median(swift.map { $0.cpu }) }
+        /// script / Swift on CPU time (1.0 = no interpreter overhead); less disturbed by other
+        /// processes than wall time on a shared machine (with one kernel thread the two agree).
+        public var ratio: Double { scriptCPUMedian / swiftCPUMedian }
+        public var wallRatio: Double { scriptWallMedian / swiftWallMedian }
+    }
+
+    /// Process CPU time (user + system) in seconds.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        #else
+        getrusage(RUSAGE_SELF, &u)
+        #endif
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
+    static func measure(_ body: () throws -> Void) rethrows -> Timing {
+        let c0 = cpuSeconds(), w0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        let w1 = DispatchTime.now().uptimeNanoseconds, c1 = cpuSeconds()
+        return Timing(wall: Double(w1 - w0) / 1e9, cpu: c1 - c0)
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -74,15 +107,13 @@ public enum InterpreterBench {
         return (setup, loop)
     }
 
-    /// One run of the script side: (seconds, final loss).
-    static func runScriptLoop(_ c: TrainingLoopConfig) throws -> (Double, Double) {
+    /// One run of the script side: (timing, final loss).
+    static func runScriptLoop(_ c: TrainingLoopConfig) throws -> (Timing, Double) {
         var errors: [String] = []
         let session = Session(host: Host(report: { errors.append($0.rendered) }), registry: coregRegistry())
         let (setup, loop) = trainingScripts(c)
         _ = session.evaluate(setup, file: "<bench-setup>")
-        let start = DispatchTime.now().uptimeNanoseconds
-        _ = session.evaluate(loop, file: "<bench>")
-        let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let t = measure { _ = session.evaluate(loop, file: "<bench>") }
         if !errors.isEmpty { throw ScriptError("benchmark script failed: \(errors.joined(separator: "\n"))") }
         guard case .value(let v?) = session.evaluate("loss.item()"), case .float(let loss) = v else {
             throw ScriptError("benchmark script produced no loss")
@@ -90,22 +121,22 @@ public enum InterpreterBench {
         return (t, loss)
     }
 
-    /// One run of the Swift side: (seconds, final loss).
-    static func runSwiftLoop(_ c: TrainingLoopConfig) throws -> (Double, Double) {
+    /// One run of the Swift side: (timing, final loss).
+    static func runSwiftLoop(_ c: TrainingLoopConfig) throws -> (Timing, Double) {
         RNG.manualSeed(0)
         let x = try Tensor.randn([c.batch, c.inputDim])
         let y = try Tensor.randint(0, c.classes, [c.batch])
         let model = MLP(inputDim: c.inputDim, hidden: [c.hidden], classes: c.classes, rng: RNG(seed: 1))
         let opt = try SGD(model.parameters(), lr: c.lr, momentum: 0.9)
         var loss = Tensor(0)
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<c.steps {
-            opt.zeroGrad()
-            loss = try Losses.crossEntropy(model(x), y)
-            try loss.backward()
-            try opt.step()
+        let t = try measure {
+            for _ in 0..<c.steps {
+                opt.zeroGrad()
+                loss = try Losses.crossEntropy(model(x), y)
+                try loss.backward()
+                try opt.step()
+            }
         }
-        let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return (t, try loss.item())
     }
 
@@ -116,7 +147,7 @@ public enum InterpreterBench {
         warm.steps = min(c.steps, 20)
         _ = try runScriptLoop(warm)
         _ = try runSwiftLoop(warm)
-        var script: [Double] = [], swift: [Double] = []
+        var script: [Timing] = [], swift: [Timing] = []
         var scriptLoss = Double.nan, swiftLoss = Double.nan
         for r in 0..<max(repeats, 1) {
             // alternate the order too, so neither side always runs first
@@ -128,6 +159,6 @@ public enum InterpreterBench {
                 let (ts, ls) = try runScriptLoop(c); script.append(ts); scriptLoss = ls
             }
         }
-        return TrainingLoopResult(scriptSeconds: script, swiftSeconds: swift, scriptFinalLoss: scriptLoss, swiftFinalLoss: swiftLoss)
+        return TrainingLoopResult(script: script, swift: swift, scriptFinalLoss: scriptLoss, swiftFinalLoss: swiftLoss)
     }
 }
