@@ -208,7 +208,7 @@ func applyIndex(_ t: Tensor, _ comps: [IndexComponent], forWriting: Bool = false
                 axis += 1
             case .int(let i):
                 x = try x.select(axis: axis, index: i)
-            case .float(let d) where d == d.rounded():
+            case .float(let d) where d == d.rounded() && abs(d) < 9.2e18:
                 x = try x.select(axis: axis, index: Int(d))
             case .list, .range, .object:
                 if forWriting { throw ScriptError("assignment through an index list is not supported; use ints and slices, or a bool mask") }
@@ -266,7 +266,7 @@ struct ArgView {
         return try vs.map { v -> Int in
             switch v {
             case .int(let d): return d
-            case .float(let d) where d == d.rounded(): return Int(d)
+            case .float(let d) where d == d.rounded() && abs(d) < 9.2e18: return Int(d)
             default: throw ScriptError("bad argument to '\(name)' (expected a shape of ints, got \(v.typeName))")
             }
         }
