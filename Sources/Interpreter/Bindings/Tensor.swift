@@ -39,7 +39,13 @@ public final class TensorObject: OperatorProvider {
             return true
         case "grad":
             if value.isNull { tensor.zeroGrad(); return true }
-            tensor.grad = try toTensor(value, what: "grad")
+            // same shape and dtype as the tensor (optimisers read .grad element by element), and
+            // a copy, so that later accumulation never writes into the caller's tensor
+            let g = try toTensor(value, what: "grad", dtype: tensor.dtype)
+            guard g.shape == tensor.shape else {
+                throw ScriptError("grad must have the shape of the tensor, \(tensor.shape), got \(g.shape)")
+            }
+            tensor.grad = g.detach().clone()
             return true
         default: return false
         }
@@ -110,6 +116,10 @@ public final class TensorObject: OperatorProvider {
 }
 
 @inline(__always) func wrap(_ t: Tensor) -> Value { .object(TensorObject(t)) }
+
+extension Value {
+    var isTensorObject: Bool { if case .object(let o) = self { return o is TensorObject }; return false }
+}
 
 /// A value as a tensor operand: tensors as they are, numbers as 0-d tensors (ints stay int32
 /// next to int tensors), bools as bool, nested lists via `tensor(...)` rules.
@@ -523,7 +533,8 @@ func registerTensorModule(_ r: Registry) {
           doc: "A tensor from a number or (nested) list; dtype inferred (int32 for whole numbers, bool for bools) unless given.") { args in
         let a = ArgView(args: args, offset: 0)
         let t = try toTensor(args[0], what: "tensor data", dtype: try a.dtype(1)).contiguous()
-        let fresh = t.detach()
+        // tensor(x) of a tensor is a copy, as in PyTorch (not a view sharing x's storage)
+        let fresh = args[0].isTensorObject ? t.detach().clone() : t.detach()
         if try a.bool(2) { try fresh.requiresGrad(true) }
         return wrap(fresh)
     }
