@@ -32,12 +32,14 @@ public final class ModelObject: ScriptObject {
     static let signatures: [String: Signature] = Dictionary(uniqueKeysWithValues: methods.map { ($0.0, Signature(parsing: $0.1)) })
     public var memberNames: [String] { ModelObject.properties + ModelObject.methods.map { $0.0 } }
 
-    public var callable: NativeFunction? {
+    /// Made once per object: `model(x)` runs in every training step.
+    public var callable: NativeFunction? { forwardFunction }
+    private lazy var forwardFunction: NativeFunction = {
         let m = module
         return NativeFunction(name: module.typeName, signature: ModelObject.forwardSignature, doc: "Runs the forward pass.") { args in
             wrap(try m.forward(try ArgView(args: args, offset: 0).tensor(0)))
         }
-    }
+    }()
     static let forwardSignature = Signature(parsing: "x")
 
     public var scriptDescription: String { describeModule(module) }

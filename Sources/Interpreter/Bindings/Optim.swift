@@ -45,8 +45,11 @@ public final class OptimizerObject: ScriptObject {
             }))
         default: break
         }
+        if let f = bound[name] { return f }
         guard let entry = OptimizerObject.methods.first(where: { $0.0 == name }) else { return nil }
-        return .native(NativeFunction(name: "\(kind).\(name)", signature: OptimizerObject.signatures[name]!, doc: entry.2) { args in
+        // bound methods capture only the Kernel optimiser (no cycle through self); cached,
+        // since `opt.step()` and `opt.zero_grad()` run in every training step
+        let f = Value.native(NativeFunction(name: "\(kind).\(name)", signature: OptimizerObject.signatures[name]!, doc: entry.2) { args in
             switch name {
             case "step": try o.step(); return .null
             case "zero_grad": o.zeroGrad(); return .null
@@ -75,7 +78,10 @@ public final class OptimizerObject: ScriptObject {
             default: throw ScriptError("internal: no method \(name)")
             }
         })
+        bound[name] = f
+        return f
     }
+    private var bound: [String: Value] = [:]
 
     public func setMember(_ name: String, to value: Value) throws -> Bool {
         guard name == "lr" else { return false }
