@@ -167,6 +167,16 @@ extension FuzzTests {
 }
 
 final class BenchTests: XCTestCase {
+    /// The script and Swift sides of `coreg bench interp` do the same work: same final loss.
+    func testTrainingLoopBenchmarkSidesAgree() throws {
+        var c = InterpreterBench.TrainingLoopConfig.tiny
+        c.steps = 20
+        let r = try InterpreterBench.trainingLoop(c, repeats: 1)
+        XCTAssertEqual(r.scriptFinalLoss, r.swiftFinalLoss)
+        XCTAssertTrue(r.scriptFinalLoss.isFinite)
+        XCTAssertEqual(r.script.count, 1)
+    }
+
     func testScalarLoopBenchmark() {
         _ = InterpreterBench.scalarLoop(iterations: 10_000)
         let t = InterpreterBench.scalarLoop(iterations: 1_000_000)

@@ -31,7 +31,12 @@ extension Tensor {
     public func mul(_ o: Tensor) throws -> Tensor { try binaryArith(o, op: "mul", prim: .mul, { $0 * $1 }, int: { $0 &* $1 }) }
     public func div(_ o: Tensor) throws -> Tensor { try binaryArith(o, op: "div", prim: .div, { $0 / $1 }, int: nil) }
     public func pow(_ o: Tensor) throws -> Tensor {
-        try binaryArith(o, op: "pow", prim: .pow, { Glibc.powf($0, $1) }, int: { a, b in
+        // as NumPy and PyTorch: an int result cannot hold 2 ** -1 (the kernel below gave 0 for
+        // every base, even 1 ** -1)
+        if DType.arithmetic(dtype, o.dtype) == .int32, o.toDoubles().contains(where: { $0 < 0 }) {
+            throw TensorError("pow", "integers to negative integer powers are not allowed (use a float tensor)")
+        }
+        return try binaryArith(o, op: "pow", prim: .pow, { Glibc.powf($0, $1) }, int: { a, b in
             // wrapping square-and-multiply (converting a huge Double power to Int64 traps)
             if b < 0 { return 0 }
             var r: Int32 = 1, x = a, e = b
