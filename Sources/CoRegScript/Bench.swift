@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import Interpreter
 
 /// `coreg bench …`: kernel and training-throughput benchmarks. Medians; `--json` prints one JSON
 /// object per line.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: GEMM GFLOP/s, convolution layers, training and inference images/s.",
-        subcommands: [GEMM.self, Conv.self, Train.self, Loader.self])
+        subcommands: [GEMM.self, Conv.self, Train.self, Loader.self, Interp.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Threads (default: COREG_THREADS or the number of cores).") var threads: Int?
@@ -128,6 +129,54 @@ struct Bench: ParsableCommand {
                 human += String(format: "; cnn_small train %.0f images/s; loader/train = %.1f× (target ≥ 5×)", t.trainImagesPerSecond, ratio)
             }
             emit(common.json, obj, human)
+        }
+    }
+
+    struct Interp: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Interpreter overhead: a training loop driven from a script vs from Swift, and the scalar loop.")
+        @Option(help: "Training steps per run.") var steps = 500
+        @Option(help: "Timed repetitions of each side (medians reported).") var repeats = 7
+        @Option(help: "Iterations of the scalar loop.") var iterations = 1_000_000
+        @OptionGroup var common: Common
+        func validate() throws {
+            guard steps > 0, repeats > 0, iterations > 0 else { throw ValidationError("steps, repeats and iterations must be positive") }
+        }
+        func run() throws {
+            ThreadPool.setDefaultThreads(common.threadCount)
+            let ms = { (xs: [Double]) in xs.map { String(format: "%.1f", $0 * 1e3) }.joined(separator: " ") }
+            var trainSwiftPerStep = 0.0
+            for (name, base) in [("train", InterpreterBench.TrainingLoopConfig()), ("tiny", InterpreterBench.TrainingLoopConfig.tiny)] {
+                var c = base
+                c.steps = steps
+                let r = try InterpreterBench.trainingLoop(c, repeats: repeats)
+                let perStep = (r.scriptCPUMedian - r.swiftCPUMedian) / Double(steps) * 1e6
+                if name == "train" { trainSwiftPerStep = r.swiftCPUMedian / Double(steps) * 1e6 }
+                // The tiny loop's overhead per step is mostly interpreter dispatch; relative to the
+                // train loop's Swift step it estimates the train overhead with less noise.
+                let estimate = name == "tiny" ? 1 + perStep / trainSwiftPerStep : r.ratio
+                emit(common.json, ["bench": "interp_\(name)", "steps": steps, "threads": common.threadCount,
+                                   "batch": c.batch, "input": c.inputDim, "hidden": c.hidden, "classes": c.classes,
+                                   "script_cpu_median_s": r.scriptCPUMedian, "swift_cpu_median_s": r.swiftCPUMedian,
+                                   "script_wall_median_s": r.scriptWallMedian, "swift_wall_median_s": r.swiftWallMedian,
+                                   "ratio_cpu": r.ratio, "ratio_wall": r.wallRatio, "ratio_min_cpu": r.minRatio, "overhead_us_per_step": perStep,
+                                   "estimated_train_ratio": estimate,
+                                   "script_final_loss": r.scriptFinalLoss, "swift_final_loss": r.swiftFinalLoss],
+                     String(format: "%@ loop, %d steps (MLP %d-%d-%d, batch %d, SGD momentum), threads %d:\n  CPU  script %.1f ms  Swift %.1f ms  ratio %.4f  (fastest runs %.4f; overhead %.1f µs/step%@)\n  wall script %.1f ms  Swift %.1f ms  ratio %.4f\n  runs, CPU ms: script [%@]  Swift [%@]\n  final loss: script %.6f  Swift %.6f",
+                            name as NSString, steps, c.inputDim, c.hidden, c.classes, c.batch, common.threadCount,
+                            r.scriptCPUMedian * 1e3, r.swiftCPUMedian * 1e3, r.ratio, r.minRatio, perStep,
+                            (name == "tiny" ? String(format: "; as a share of the train step: ratio %.4f", estimate) : "") as NSString,
+                            r.scriptWallMedian * 1e3, r.swiftWallMedian * 1e3, r.wallRatio,
+                            ms(r.script.map { $0.cpu }) as NSString, ms(r.swift.map { $0.cpu }) as NSString,
+                            r.scriptFinalLoss, r.swiftFinalLoss))
+            }
+            _ = InterpreterBench.scalarLoop(iterations: min(iterations, 10_000))
+            let scalar = (0..<repeats).map { _ in InterpreterBench.scalarLoop(iterations: iterations) }
+            let sorted = scalar.sorted()
+            let med = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            emit(common.json, ["bench": "interp_scalar", "iterations": iterations, "median_s": med, "runs_s": scalar],
+                 String(format: "scalar loop, %d iterations: median %.3f s  (runs: %@ s)", iterations, med,
+                        scalar.map { String(format: "%.3f", $0) }.joined(separator: " ") as NSString))
         }
     }
 }

@@ -733,6 +733,12 @@ final class Evaluator {
 
     private func unary(_ op: UnaryOperator, _ v: Value, _ span: Span) throws -> Value {
         switch (op, v) {
+        case (.not, .object(let o)):
+            // objects may define `not` (tensors: elementwise); otherwise their truth value
+            if let p = o as? OperatorProvider {
+                do { if let r = try p.unary(.not) { return r } } catch { throw locate(error, span) }
+            }
+            return .bool(!(try truthy(v, span)))
         case (.not, _): return .bool(!(try truthy(v, span)))
         case (.neg, .int(let i)):
             if i == Int.min { throw fail("integer overflow in unary '-'", span) }

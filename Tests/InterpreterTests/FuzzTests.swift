@@ -118,7 +118,65 @@ final class FuzzTests: XCTestCase {
     }
 }
 
+extension FuzzTests {
+    /// The same mutations on the tensor, autograd, nn and optim goldens, run with the Kernel
+    /// bindings (`coregRegistry()`): bad shapes, axes, dtypes and argument types must all end
+    /// in located diagnostics. Fewer inputs than above: each may run real Kernel ops.
+    func testFuzzTensorGoldensWithKernelBindings() {
+        let goldenDir = GoldenTests.goldenDirectory()
+        let prefixes = ["tensor_", "autograd_", "nn_", "optim_"]
+        let files = GoldenTests.goldenFiles().filter { f in prefixes.contains { f.lastPathComponent.hasPrefix($0) } }
+        let seeds: [[UInt8]] = files.compactMap { try? Data(contentsOf: $0) }.map { Array($0) }
+        XCTAssertGreaterThanOrEqual(seeds.count, 40)
+        let total = Int(ProcessInfo.processInfo.environment["COREG_TENSOR_FUZZ"] ?? "") ?? 10_000
+        var rng = SplitMix(state: UInt64(ProcessInfo.processInfo.environment["COREG_TENSOR_FUZZ_SEED"] ?? "") ?? 0x7E45_0A11)
+        var failures: [String] = []
+        var outcomes = [0, 0, 0, 0]
+        var slowest = 0.0
+        let registry = coregRegistry()
+        let start = Date()
+        BigStack.run {
+            for n in 0..<total {
+                let text = String(decoding: FuzzTests.mutate(seeds[rng.below(seeds.count)], &rng), as: UTF8.self)
+                var diags: [Diagnostic] = []
+                let host = Host(report: { diags.append($0) }, maxSteps: 3_000, maxCallDepth: 150)
+                host.noGrad = kernelNoGrad
+                host.readFile = { _ in throw ScriptError("cannot read file") }
+                let t0 = Date()
+                let session = Session(host: host, registry: registry)
+                let result = session.evaluate(text, file: goldenDir.appendingPathComponent("fuzz.coreg").path)
+                let dt = Date().timeIntervalSince(t0)
+                slowest = max(slowest, dt)
+                switch result {
+                case .value: outcomes[0] += 1
+                case .error:
+                    outcomes[diags.contains { $0.kind == .runtime } ? 2 : 1] += 1
+                    if diags.isEmpty || diags.contains(where: { $0.line <= 0 }) {
+                        failures.append("#\(n): error without a located diagnostic: \(diags.map { $0.rendered })\n\(text)")
+                    }
+                case .interrupted: outcomes[3] += 1
+                }
+                if dt > 2.0 { failures.append("#\(n): took \(dt) s\n\(text)") }
+                if failures.count > 5 { break }
+            }
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        print("tensor fuzz: \(total) inputs in \(String(format: "%.1f", elapsed)) s (ran to the end \(outcomes[0]), static errors \(outcomes[1]), runtime errors \(outcomes[2]), interrupted \(outcomes[3])); slowest \(String(format: "%.3f", slowest)) s")
+        XCTAssertEqual(failures, [], failures.prefix(3).joined(separator: "\n\n"))
+    }
+}
+
 final class BenchTests: XCTestCase {
+    /// The script and Swift sides of `coreg bench interp` do the same work: same final loss.
+    func testTrainingLoopBenchmarkSidesAgree() throws {
+        var c = InterpreterBench.TrainingLoopConfig.tiny
+        c.steps = 20
+        let r = try InterpreterBench.trainingLoop(c, repeats: 1)
+        XCTAssertEqual(r.scriptFinalLoss, r.swiftFinalLoss)
+        XCTAssertTrue(r.scriptFinalLoss.isFinite)
+        XCTAssertEqual(r.script.count, 1)
+    }
+
     func testScalarLoopBenchmark() {
         _ = InterpreterBench.scalarLoop(iterations: 10_000)
         let t = InterpreterBench.scalarLoop(iterations: 1_000_000)

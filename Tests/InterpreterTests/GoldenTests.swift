@@ -52,7 +52,8 @@ final class GoldenTests: XCTestCase {
         var output = ""
         var diags: [Diagnostic] = []
         let host = Host(write: { output += $0 }, report: { diags.append($0) }, maxSteps: 5_000_000)
-        let code = runScript(path: url.path, args: exp.args, host: host)
+        host.noGrad = kernelNoGrad
+        let code = runScript(path: url.path, args: exp.args, host: host, registry: coregRegistry())
         var problems: [String] = []
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }

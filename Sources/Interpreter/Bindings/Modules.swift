@@ -10,5 +10,13 @@ public func coregRegistry() -> Registry {
     registerDataModule(r)
     registerPlotModule(r)
     registerAnnotateModule(r)
+    registerNNModule(r)
+    registerOptimModule(r)
     return r
+}
+
+/// The Kernel's no-grad scope for `host.noGrad`, so that `nograd { … }` switches off gradient
+/// recording: `host.noGrad = kernelNoGrad`.
+public func kernelNoGrad(_ body: () throws -> Void) throws {
+    try Tensor.noGrad { try body() }
 }

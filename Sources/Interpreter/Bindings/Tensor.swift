@@ -39,7 +39,13 @@ public final class TensorObject: OperatorProvider {
             return true
         case "grad":
             if value.isNull { tensor.zeroGrad(); return true }
-            tensor.grad = try toTensor(value, what: "grad")
+            // same shape and dtype as the tensor (optimisers read .grad element by element), and
+            // a copy, so that later accumulation never writes into the caller's tensor
+            let g = try toTensor(value, what: "grad", dtype: tensor.dtype)
+            guard g.shape == tensor.shape else {
+                throw ScriptError("grad must have the shape of the tensor, \(tensor.shape), got \(g.shape)")
+            }
+            tensor.grad = g.detach().clone()
             return true
         default: return false
         }
@@ -110,6 +116,10 @@ public final class TensorObject: OperatorProvider {
 }
 
 @inline(__always) func wrap(_ t: Tensor) -> Value { .object(TensorObject(t)) }
+
+extension Value {
+    var isTensorObject: Bool { if case .object(let o) = self { return o is TensorObject }; return false }
+}
 
 /// A value as a tensor operand: tensors as they are, numbers as 0-d tensors (ints stay int32
 /// next to int tensors), bools as bool, nested lists via `tensor(...)` rules.
@@ -208,7 +218,7 @@ func applyIndex(_ t: Tensor, _ comps: [IndexComponent], forWriting: Bool = false
                 axis += 1
             case .int(let i):
                 x = try x.select(axis: axis, index: i)
-            case .float(let d) where d == d.rounded():
+            case .float(let d) where d == d.rounded() && abs(d) < 9.2e18:
                 x = try x.select(axis: axis, index: Int(d))
             case .list, .range, .object:
                 if forWriting { throw ScriptError("assignment through an index list is not supported; use ints and slices, or a bool mask") }
@@ -266,7 +276,7 @@ struct ArgView {
         return try vs.map { v -> Int in
             switch v {
             case .int(let d): return d
-            case .float(let d) where d == d.rounded(): return Int(d)
+            case .float(let d) where d == d.rounded() && abs(d) < 9.2e18: return Int(d)
             default: throw ScriptError("bad argument to '\(name)' (expected a shape of ints, got \(v.typeName))")
             }
         }
@@ -293,10 +303,12 @@ struct TensorOp {
     let params: String
     let doc: String
     let body: (Tensor, ArgView) throws -> Value
-    var signature: Signature { Signature(parsing: params) }
+    /// Parsed once: methods are looked up on every call (`loss.backward()` in a training loop).
+    let signature: Signature
     init(_ name: String, _ params: String, _ doc: String, _ body: @escaping (Tensor, ArgView) throws -> Value) {
         self.name = name
         self.params = params
+        self.signature = Signature(parsing: params)
         self.doc = doc
         self.body = body
     }
@@ -355,6 +367,10 @@ let tensorOps: [TensorOp] = [
     reduceOp("sum", "Sum over axes (all by default).") { try $0.sum(axes: $1, keepdim: $2) },
     reduceOp("mean", "Mean over axes (all by default).") { try $0.mean(axes: $1, keepdim: $2) },
     TensorOp("var", "axis = nil, correction: int = 1, keepdim: bool = false", "Variance (correction 1: unbiased).") { t, a in
+        wrap(try t.variance(axes: try a.axes(0), correction: try a.int(1), keepdim: try a.bool(2)))
+    },
+    // `var` is a keyword, so `x.var()` cannot be written: the same op as `variance`.
+    TensorOp("variance", "axis = nil, correction: int = 1, keepdim: bool = false", "Variance (correction 1: unbiased).") { t, a in
         wrap(try t.variance(axes: try a.axes(0), correction: try a.int(1), keepdim: try a.bool(2)))
     },
     TensorOp("std", "axis = nil, correction: int = 1, keepdim: bool = false", "Standard deviation.") { t, a in
@@ -522,7 +538,8 @@ func registerTensorModule(_ r: Registry) {
           doc: "A tensor from a number or (nested) list; dtype inferred (int32 for whole numbers, bool for bools) unless given.") { args in
         let a = ArgView(args: args, offset: 0)
         let t = try toTensor(args[0], what: "tensor data", dtype: try a.dtype(1)).contiguous()
-        let fresh = t.detach()
+        // tensor(x) of a tensor is a copy, as in PyTorch (not a view sharing x's storage)
+        let fresh = args[0].isTensorObject ? t.detach().clone() : t.detach()
         if try a.bool(2) { try fresh.requiresGrad(true) }
         return wrap(fresh)
     }
@@ -586,6 +603,17 @@ func registerTensorModule(_ r: Registry) {
     r.setGlobal("tensor", .object(m))
     for name in ["zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
                  "manual_seed", "cat", "stack", "where", "matmul", "softmax", "log_softmax", "relu", "sigmoid", "tanh", "exp", "log"] {
-        if let v = (try? m.member(name)) ?? nil { r.setGlobal(name, v) }
+        guard let v = (try? m.member(name)) ?? nil else { continue }
+        // `exp` and `log` are also number builtins: numbers keep the builtin, tensors get the op.
+        if case .native(let builtin)? = r.global(name), case .native(let op) = v {
+            r.setGlobal(name, .native(NativeFunction(name: name, signature: op.signature, doc: op.doc + " Numbers give numbers.") { args in
+                switch args[0] {
+                case .int, .float: return try builtin.body(&args)
+                default: return try op.body(&args)
+                }
+            }))
+        } else {
+            r.setGlobal(name, v)
+        }
     }
 }

@@ -33,7 +33,16 @@ extension Tensor {
     public func pow(_ o: Tensor) throws -> Tensor {
         try binaryArith(o, op: "pow", prim: .pow, { Glibc.powf($0, $1) }, int: { a, b in
             // wrapping square-and-multiply (converting a huge Double power to Int64 traps)
-            if b < 0 { return 0 }
+            // a negative power is 1/aⁿ truncated toward zero: 0 for |a| > 1, but ±1 for a = ±1
+            // (these gave 0 too), and 0⁻ⁿ = inf saturates like a float → int32 conversion
+            if b < 0 {
+                switch a {
+                case 1: return 1
+                case -1: return b & 1 == 0 ? 1 : -1
+                case 0: return Int32.max
+                default: return 0
+                }
+            }
             var r: Int32 = 1, x = a, e = b
             while e > 0 {
                 if e & 1 == 1 { r = r &* x }
