@@ -20,3 +20,7 @@ public func coregRegistry() -> Registry {
 public func kernelNoGrad(_ body: () throws -> Void) throws {
     try Tensor.noGrad { try body() }
 }
+
+// The io module's checkpoint functions take models and optimisers through these protocols.
+extension ModelObject: ModuleProviding {}
+extension OptimizerObject: OptimizerProviding {}
