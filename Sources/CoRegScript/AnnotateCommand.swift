@@ -51,20 +51,11 @@ struct AnnotateCommand: ParsableCommand {
         return (try s.train.subset(v.map { Int($0) }, name: s.train.name + "[subset]"), s.test)
     }
 
-    /// `perClass` samples of every class: the first ones in a seeded permutation, in index order.
+    /// `perClass` samples of every class (Kernel's `Dataset.balancedIndices`).
     static func balancedIndices(_ d: Dataset, perClass: Int, seed: UInt64) throws -> [Int] {
-        var taken = [Int](repeating: 0, count: d.classCount), out: [Int] = []
-        let rng = RNG(seed: seed).substream("annotate.balanced")
-        var perm = Array(0..<d.count)
-        if d.count > 1 { for i in stride(from: d.count - 1, to: 0, by: -1) { perm.swapAt(i, rng.nextInt(below: i + 1)) } }
-        for i in perm {
-            let y = Int(d.labels[i])
-            if taken[y] < perClass { taken[y] += 1; out.append(i) }
+        do { return try d.balancedIndices(perClass: perClass, seed: seed) } catch let e as TensorError {
+            throw ValidationError("--balanced: \(e.message)")
         }
-        if let y = taken.firstIndex(where: { $0 < perClass }) {
-            throw ValidationError("--balanced: class \(y) has only \(taken[y]) samples, fewer than \(perClass)")
-        }
-        return out.sorted()
     }
 
     struct Stats: ParsableCommand {

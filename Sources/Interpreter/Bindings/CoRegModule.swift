@@ -9,7 +9,7 @@ final class GMMObject: ScriptObject {
     let gmm: GMM1D
     init(_ g: GMM1D) { gmm = g }
     var typeName: String { "gmm" }
-    var memberNames: [String] { ["means", "stds", "weights", "iterations", "converged", "low", "density"] }
+    var memberNames: [String] { ["means", "stds", "weights", "iterations", "converged", "low", "density", "curves"] }
     func member(_ name: String) throws -> Value? {
         switch name {
         case "means": return .list(ScriptList(gmm.means.map { .float($0) }))
@@ -18,6 +18,12 @@ final class GMMObject: ScriptObject {
         case "iterations": return .int(gmm.iterations)
         case "converged": return .bool(gmm.converged)
         case "low": return .int(gmm.lowComponent)
+        case "curves":
+            // for plot.hist(…, curves = gmm.curves): the two weighted Gaussian components
+            return .list(ScriptList((0..<2).map { j in
+                record([("mean", .float(gmm.means[j])), ("std", .float(gmm.variances[j].squareRoot())),
+                        ("weight", .float(gmm.weights[j])), ("label", .string(j == gmm.lowComponent ? "clean (low loss)" : "noisy (high loss)"))])
+            }))
         case "density":
             return .native(NativeFunction("density(x: number)", doc: "Mixture density and its two weighted components at x: {total, components}.") { args in
                 let d = self.gmm.density(try args.double(0))

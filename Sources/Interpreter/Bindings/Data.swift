@@ -197,6 +197,15 @@ func registerDataModule(_ r: Registry) {
                                                views: views, preset: preset, seed: UInt64(truncatingIfNeeded: try args.int(6)),
                                                indices: indices, extras: extras, prefetch: try args.int(9), threads: threads)))
     }
+    m.add("balanced(dataset: dataset, total: int, seed: int = 0)",
+          doc: "Indices of a class-balanced subset of `total` samples (total/C per class; seeded; sorted) as an int tensor.") { args in
+        let d = try args.object(0, as: DatasetObject.self, expected: "dataset").dataset
+        let n = try args.int(1), seed = try args.int(2)
+        guard n > 0, n % max(d.classCount, 1) == 0 else { throw args.argumentError(1, "total must be a positive multiple of the \(d.classCount) classes") }
+        guard seed >= 0 else { throw args.argumentError(2, "seed must be ≥ 0") }
+        let idx = try d.balancedIndices(perClass: n / d.classCount, seed: UInt64(seed))
+        return wrap(try Tensor(ints: idx.map { Int32($0) }, shape: [idx.count]))
+    }
     m.add("show(dataset: dataset, n: int = 16, columns: int = 8, color: bool? = nil)",
           doc: "Prints the first n images as a terminal grid with labels (ANSI half blocks; ASCII shading when NO_COLOR is set or not a terminal).") { args in
         let ds = try args.object(0, as: DatasetObject.self, expected: "dataset").dataset

@@ -223,3 +223,23 @@ public struct DatasetMissingError: Error, CustomStringConvertible, Equatable, Se
     }
     public var description: String { "\(dataset) not found at \(path): \(hint)" }
 }
+
+extension Dataset {
+    /// `perClass` samples of every class: the first ones in a seeded permutation, in index order
+    /// (the balanced subsets of the experiments, e.g. 12,000 Fashion-MNIST images).
+    public func balancedIndices(perClass: Int, seed: UInt64) throws -> [Int] {
+        guard perClass > 0 else { throw TensorError("balanced", "samples per class must be positive, got \(perClass)") }
+        var taken = [Int](repeating: 0, count: classCount), out: [Int] = []
+        let rng = RNG(seed: seed).substream("annotate.balanced")
+        var perm = Array(0..<count)
+        if count > 1 { for i in stride(from: count - 1, to: 0, by: -1) { perm.swapAt(i, rng.nextInt(below: i + 1)) } }
+        for i in perm {
+            let y = Int(labels[i])
+            if y >= 0 && y < classCount && taken[y] < perClass { taken[y] += 1; out.append(i) }
+        }
+        if let y = taken.firstIndex(where: { $0 < perClass }) {
+            throw TensorError("balanced", "class \(y) has only \(taken[y]) samples, fewer than \(perClass)")
+        }
+        return out.sorted()
+    }
+}
