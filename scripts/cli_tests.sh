@@ -41,5 +41,8 @@ check annot-bad-param 64 $bin annotate make --data embedded --annotator flip:p=0
 check annot-pico 0 $bin annotate make --data embedded --annotator pico:q=0.1 --out "$tmpd/p.npz" --json
 expect_text annot-pico-json '"noise_rate": 0\.0,'
 check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote --out "$tmpd/x.npz"
+# the method script end to end: a tiny run, stopped and resumed, gives identical numbers
+check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"; expect_text coreg-resume-text 'are identical'
+check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
