@@ -58,4 +58,8 @@ func registerBaselinesModule(_ r: Registry) {
     m.add("per_sample_ce(logits: tensor, labels: tensor)", doc: "−log p_{i,y_i} per sample (N), no gradient: DivideMix's division loss.") { a in
         wrap(try Baselines.perSampleCE(try t(a, 0, "logits"), try t(a, 1, "labels")))
     }
+    m.add("set_rows(buffer: tensor, indices: tensor, values: tensor)", doc: "buffer[indices] = values for a float32 (N, C) table, in place (per-sample confidences).") { a in
+        try Baselines.setRows(try t(a, 0, "buffer"), indices: try t(a, 1, "indices"), values: try t(a, 2, "values"))
+        return .null
+    }
 }

@@ -61,7 +61,7 @@ public enum Baselines {
     public static func lwInitialWeights(_ candidates: Tensor) throws -> Tensor {
         guard candidates.rank == 2 else { throw TensorError("lw_weights", "expected candidates (N, C), got \(shapeString(candidates.shape))") }
         return try Tensor.noGrad {
-            let y = try candidates.to(.float32), ny = 1 - y
+            let y = try candidates.to(.float32), ny = try 1 - y
             return try (y / y.sum(axes: [1], keepdim: true).clamp(min: 1) + ny / ny.sum(axes: [1], keepdim: true).clamp(min: 1)).contiguous()
         }
     }
@@ -71,7 +71,7 @@ public enum Baselines {
     public static func lwWeights(_ probs: Tensor, _ candidates: Tensor) throws -> Tensor {
         try CoReg.checkPair("lw_weights", probs, candidates)
         return try Tensor.noGrad {
-            let y = try candidates.to(.float32), ny = 1 - y
+            let y = try candidates.to(.float32), ny = try 1 - y
             let p = try probs.detach().to(.float32)
             let a = try p * y, b = try p * ny
             return try (a / a.sum(axes: [1], keepdim: true).clamp(min: 1e-30) + b / b.sum(axes: [1], keepdim: true).clamp(min: 1e-30)).contiguous()
@@ -207,6 +207,24 @@ public enum Baselines {
         }
         return try Tensor.noGrad {
             try logits.detach().to(.float32).logSoftmax(axis: 1).gather(axis: 1, index: labels.reshape([-1, 1])).reshape([-1]).neg().contiguous()
+        }
+    }
+
+    // MARK: per-sample state
+
+    /// Writes `values` (B, C) into rows `indices` (int32 (B)) of a contiguous float32 buffer
+    /// (N, C), in place: the per-sample confidence tables of PRODEN, RC, LW, CAVL and PiCO.
+    public static func setRows(_ buffer: Tensor, indices: Tensor, values: Tensor) throws {
+        guard buffer.rank == 2, buffer.dtype == .float32, buffer.isContiguous, indices.dtype == .int32, indices.rank == 1,
+              values.shape == [indices.shape[0], buffer.shape[1]] else {
+            throw TensorError("set_rows", "expected a contiguous float32 buffer (N, C), int32 indices (B) and values (B, C); got \(shapeString(buffer.shape)), \(indices.dtype) \(shapeString(indices.shape)), \(shapeString(values.shape))")
+        }
+        let (n, c) = (buffer.shape[0], buffer.shape[1])
+        let idx = indices.contiguous(), v = try values.detach().to(.float32).contiguous()
+        for i in 0..<idx.count {
+            let r = Int(idx.iptr[i])
+            guard r >= 0 && r < n else { throw TensorError("set_rows", "index \(r) out of range for \(n) rows") }
+            (buffer.fptr + r * c).update(from: v.fptr + i * c, count: c)
         }
     }
 }
