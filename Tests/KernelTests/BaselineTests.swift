@@ -67,10 +67,10 @@ final class BaselineTests: XCTestCase {
     }
 
     func testCAVLAndMaskedArgmax() throws {
-        let z = try Tensor([[3, -1, 0.5, 2], [0.5, 1.0, 0.9, -2]] as [[Float]])
-        // |z − 1|·z: row 0 (6, −2, 0.25, 2); row 1 (0.25, 0, 0.09, 6)
-        assertClose(try Baselines.classActivationValues(z), [6, -2, 0.25, 2, 0.25, 0, 0.09, 6], rtol: 1e-5, atol: 1e-6)
-        // S = {1,2,3} → class 3; S = {0,1,2} → class 0 (not the logit argmax 1, and not class 3)
+        let z = try Tensor([[3, -1, 0.5, 2], [0.5, 1.0, 0.9, 4]] as [[Float]])
+        // |z − 1|·z: row 0 (2·3, 2·(−1), 0.5·0.5, 1·2) = (6, −2, 0.25, 2); row 1 (0.25, 0, 0.09, 3·4 = 12)
+        assertClose(try Baselines.classActivationValues(z), [6, -2, 0.25, 2, 0.25, 0, 0.09, 12], rtol: 1e-5, atol: 1e-6)
+        // S = {1,2,3} → class 3; S = {0,1,2} → class 0 (not the candidates' logit argmax 1, and not class 3 ∉ S)
         let y = try Tensor([[0, 1, 1, 1], [1, 1, 1, 0]] as [[Float]])
         assertClose(try Baselines.cavlTargets(z, y), [0, 0, 0, 1, 1, 0, 0, 0])
         // an empty set takes the argmax over all classes
