@@ -5,6 +5,7 @@ public func coregRegistry() -> Registry {
     let r = Registry.standard()
     registerTensorModule(r)
     registerCoRegModule(r)
+    registerBaselinesModule(r)
     registerFileModules(r)
     registerIOModule(r)
     registerDataModule(r)
