@@ -80,7 +80,11 @@ struct Bench: ParsableCommand {
         }
         func run() throws {
             let shape = try parsedInput()
-            let r = try TrainBench.run(model: model, batch: batch, input: shape, threads: common.threadCount, warmup: warmup, steps: steps)
+            let display = ProgressDisplay(terminal: isTerminal(2))
+            let r = try TrainBench.run(model: model, batch: batch, input: shape, threads: common.threadCount, warmup: warmup, steps: steps) { done, total in
+                display.show(ProgressEvent(label: "bench \(model)", completed: done, total: total))
+            }
+            display.clearLine()
             emit(common.json, ["bench": "train", "model": model, "batch": batch, "input": input, "threads": common.threadCount,
                                "train_step_ms": r.trainStepSeconds * 1e3, "infer_ms": r.inferSeconds * 1e3,
                                "train_images_per_s": r.trainImagesPerSecond, "infer_images_per_s": r.inferImagesPerSecond,

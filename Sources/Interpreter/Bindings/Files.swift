@@ -115,5 +115,11 @@ func registerFileModules(_ r: Registry) {
         if code == .interrupted { throw ScriptError("Interrupted.") }
         return .int(Int(code.rawValue))
     }
+    sys.add("progress(label: string, done: int, total: int? = nil, message: string = \"\")",
+            doc: "Reports progress to the host: a bar with rate and ETA on a terminal, periodic plain lines otherwise.") { a in
+        a.context.host.progress(ProgressEvent(label: try a.string(0), completed: try a.int(1),
+                                              total: a.isNull(2) ? nil : try a.int(2), message: try a.string(3)))
+        return .null
+    }
     sys.add("rss_mib()", doc: "Resident memory of the process in MiB.") { _ in .float(residentMiB()) }
 }
