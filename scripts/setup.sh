@@ -18,3 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Optional: the full Fashion-MNIST from Debian (data=fmnist; the real-data tests use it when present).
+if [ "${COREG_SKIP_DATASETS:-0}" != "1" ] && ! dpkg-query -W -f='${Status}' dataset-fashion-mnist 2>/dev/null | grep -q "install ok installed"; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  ( $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null ) \
+    || echo "setup: dataset-fashion-mnist is not available here; data=fmnist and its tests will say so" >&2
+fi

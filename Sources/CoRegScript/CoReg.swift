@@ -10,6 +10,13 @@ struct CoReg: ParsableCommand {
         version: CoRegVersion.string,
         subcommands: [Run.self, Check.self, NotebookCommand.self, DataCommand.self, AnnotateCommand.self, Bench.self, Demo.self])
 
+    /// Entry point: Kernel's long operations report progress to stderr for every subcommand.
+    static func main() {
+        let display = ProgressDisplay(terminal: isTerminal(2))
+        ProgressHook.report = { label, done, total in display.show(ProgressEvent(label: label, completed: done, total: total)) }
+        Self.main(nil)
+    }
+
     /// No subcommand: the REPL when stdin is a terminal, else stdin runs as a script.
     func run() throws {
         if isTerminal(0) {

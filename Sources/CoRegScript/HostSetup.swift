@@ -50,6 +50,10 @@ func makeHost(arguments: [String: String] = [:]) -> Interpreter.Host {
         },
         progress: { e in progress.show(e) })
     host.isInterruptRequested = { Interrupt.isRequested }
+    // long Kernel operations (dataset loading, annotation, benchmarks) report to the same display
+    ProgressHook.report = { label, done, total in
+        host.progress(ProgressEvent(label: label, completed: done, total: total))
+    }
     host.noGrad = { body in try Tensor.noGrad { try body() } }
     host.arguments = arguments
     return host
@@ -91,9 +95,13 @@ final class ProgressDisplay {
             writeStderr("\r\u{1B}[2K" + line)
             drawn = true
             if done { writeStderr("\n"); drawn = false; start[e.label] = nil }
-        } else if done || now - lastPlain >= 5 {
-            writeStderr(line + "\n")
-            lastPlain = now
+        } else {
+            // plain periodic lines: every 5 s while an operation runs, and its end when it ran ≥ 2 s
+            if lastPlain == 0 { lastPlain = now }
+            if (done && elapsed >= 2) || (!done && now - lastPlain >= 5) {
+                writeStderr(line + "\n")
+                lastPlain = now
+            }
             if done { start[e.label] = nil }
         }
     }

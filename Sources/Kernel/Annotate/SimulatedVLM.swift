@@ -284,7 +284,12 @@ public final class SimulatedVLM {
         guard data.classCount == classNames.count else {
             throw TensorError("annotate", "\(data.name) has \(data.classCount) classes, the annotator \(classNames.count)")
         }
-        let probs = probabilities(features: try features(data), count: data.count)
+        ProgressHook.step("annotating \(data.name)", 0, 3)
+        let f = try features(data)
+        ProgressHook.step("annotating \(data.name)", 1, 3)
+        let probs = probabilities(features: f, count: data.count)
+        ProgressHook.step("annotating \(data.name)", 2, 3)
+        defer { ProgressHook.step("annotating \(data.name)", 3, 3) }
         var a = try CandidateRules.fromScores(probs, n: data.count, t: parameters.templates, c: classNames.count,
                                               logits: false, rule: rule, classes: data.classNames)
         a.source = "simulated VLM (\(parameters), seed \(seed)), \(rule)"

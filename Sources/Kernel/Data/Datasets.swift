@@ -493,6 +493,13 @@ extension Datasets {
     /// `npz:FILE` (x_train/y_train/x_test/y_test) and `folder:DIR` (class folders, split 80/20
     /// with `seed`). A bare path ending in `.npz` or naming a directory is treated as `npz:`/`folder:`.
     public static func load(spec: String, seed: UInt64 = 0) throws -> DatasetSplits {
+        ProgressHook.step("loading \(spec)", 0, 1)
+        let splits = try loadUnreported(spec: spec, seed: seed)
+        ProgressHook.step("loading \(spec)", 1, 1)
+        return splits
+    }
+
+    static func loadUnreported(spec: String, seed: UInt64) throws -> DatasetSplits {
         var name = spec, path: String? = nil
         if let i = spec.firstIndex(of: ":") {
             name = String(spec[..<i])

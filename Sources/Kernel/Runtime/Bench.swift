@@ -123,6 +123,7 @@ public enum ConvBench {
         var outCount = 0
         for i in 0..<(repeats + 1) {
             try Interrupt.check()
+            ProgressHook.step("bench \(l.name)", i, repeats + 1)
             let t0 = monotonicSeconds()
             let y = try Tensor.conv2d(x, w, p)
             let t1 = monotonicSeconds()
@@ -133,6 +134,7 @@ public enum ConvBench {
             if i > 0 { fw.append(t1 - t0); bw.append(t2 - t1) }
         }
         let flops = 2.0 * Double(outCount) * Double(l.input[1] * l.kernel * l.kernel)
+        ProgressHook.step("bench \(l.name)", repeats + 1, repeats + 1)
         return Result(layer: l, forwardSeconds: median(fw), backwardSeconds: median(bw), flops: flops)
     }
 }
