@@ -189,7 +189,7 @@ final class PTYSession {
     }
 
     /// Waits for the process to end; its exit status, or nil on timeout.
-    func waitForExit(timeout: Double = 10) -> Int32? {
+    func waitForExit(timeout: Double = 30) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var st: Int32 = 0
