@@ -37,9 +37,9 @@ final class IOFuzzTests: XCTestCase {
 
     func testFuzzCIFAR() throws {
         let s = try fixtureBytes("cifar-100-binary/test.bin")
-        fuzz("cifar100", s, count: n / 2, header: 8, seed: 31) { b in _ = try CIFAR.parse(b, file: "c", variant: .cifar100) }
+        fuzz("cifar100", s, count: n, header: 8, seed: 31) { b in _ = try CIFAR.parse(b, file: "c", variant: .cifar100) }
         let t = try fixtureBytes("cifar-10-batches-bin/data_batch_1.bin")
-        fuzz("cifar10", t, count: n / 2, header: 8, seed: 32) { b in _ = try CIFAR.parse(b, file: "c", variant: .cifar10) }
+        fuzz("cifar10", t, count: n, header: 8, seed: 32) { b in _ = try CIFAR.parse(b, file: "c", variant: .cifar10) }
     }
 
     func testFuzzMAT() throws {

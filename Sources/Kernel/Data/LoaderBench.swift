@@ -28,14 +28,18 @@ public enum LoaderBench {
         var b = 0
         var positions = loader.positions(epoch: 0)
         for step in 0..<(warmup + batches) {
+            ProgressHook.step("bench loader", step, warmup + batches)
             if b == loader.count { epoch += 1; b = 0; positions = loader.positions(epoch: epoch) }
             let t0 = monotonicSeconds()
             let out = try loader.batch(b, positions: positions, epoch: epoch)
             let dt = monotonicSeconds() - t0
-            precondition(out.count == batch)
+            guard out.count == batch else {
+                throw TensorError("bench loader", "batch \(batch) is larger than the dataset's \(dataset.count) samples")
+            }
             if step >= warmup { times.append(dt) }
             b += 1
         }
+        ProgressHook.step("bench loader", warmup + batches, warmup + batches)
         return Result(dataset: dataset.name, preset: loader.augmenter.preset.name, batch: batch, views: views,
                       threads: threads, batchSeconds: median(times), batchesTimed: times.count)
     }

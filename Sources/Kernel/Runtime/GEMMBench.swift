@@ -32,11 +32,13 @@ public enum GEMMBench {
         }
         once()
         var times: [Double] = []
-        for _ in 0..<max(repeats, 1) {
+        for r in 0..<max(repeats, 1) {
+            ProgressHook.step("bench gemm \(m)×\(k)×\(n)", r, max(repeats, 1))
             let t0 = now()
             once()
             times.append(now() - t0)
         }
+        ProgressHook.step("bench gemm \(m)×\(k)×\(n)", max(repeats, 1), max(repeats, 1))
         times.sort()
         let mid = times.count / 2
         let median = times.count % 2 == 1 ? times[mid] : 0.5 * (times[mid - 1] + times[mid])
