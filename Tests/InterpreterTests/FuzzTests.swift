@@ -67,11 +67,8 @@ final class FuzzTests: XCTestCase {
         XCTAssertFalse(seeds.isEmpty)
         let total = 100_000
         var rng = SplitMix(state: 0xC0DE_2026)
-        var failures: [String] = []
-        var outcomes = [0, 0, 0, 0]   // ok, static error, runtime error, interrupted
-        var slowest = 0.0
+        var tally = FuzzTally()
         let registry = Registry.standard()
-        let start = Date()
         BigStack.run {
             for n in 0..<total {
                 let input: [UInt8]
@@ -83,38 +80,20 @@ final class FuzzTests: XCTestCase {
                     input = FuzzTests.mutate(seeds[rng.below(seeds.count)], &rng)
                 }
                 let text = String(decoding: input, as: UTF8.self)
-                var diags: [Diagnostic] = []
-                let host = Host(report: { diags.append($0) }, maxSteps: 3_000, maxCallDepth: 150)
-                let t0 = Date()
-                host.isInterruptRequested = { false }
-                host.readFile = { path in
-                    let std = (path as NSString).standardizingPath
-                    guard std.hasPrefix(goldenDir.path), let d = FileManager.default.contents(atPath: std) else {
-                        throw ScriptError("cannot read file")
+                tally.run(n, text, registry: registry, file: goldenDir.appendingPathComponent("fuzz.coreg").path, checkStatus: true) { host in
+                    host.isInterruptRequested = { false }
+                    host.readFile = { path in
+                        let std = (path as NSString).standardizingPath
+                        guard std.hasPrefix(goldenDir.path), let d = FileManager.default.contents(atPath: std) else {
+                            throw ScriptError("cannot read file")
+                        }
+                        return String(decoding: d, as: UTF8.self)
                     }
-                    return String(decoding: d, as: UTF8.self)
                 }
-                let session = Session(host: host, registry: registry)
-                _ = session.status(of: text)
-                let result = session.evaluate(text, file: goldenDir.appendingPathComponent("fuzz.coreg").path)
-                let dt = Date().timeIntervalSince(t0)
-                slowest = max(slowest, dt)
-                switch result {
-                case .value: outcomes[0] += 1
-                case .error:
-                    outcomes[diags.contains { $0.kind == .runtime } ? 2 : 1] += 1
-                    if diags.isEmpty || diags.contains(where: { $0.line <= 0 }) {
-                        failures.append("#\(n): error without a located diagnostic: \(diags.map { $0.rendered })\n\(text)")
-                    }
-                case .interrupted: outcomes[3] += 1
-                }
-                if dt > 2.0 { failures.append("#\(n): took \(dt) s\n\(text)") }
-                if failures.count > 5 { break }
+                if tally.failures.count > 5 { break }
             }
         }
-        let elapsed = Date().timeIntervalSince(start)
-        print("fuzz: \(total) inputs in \(String(format: "%.1f", elapsed)) s (ran to the end \(outcomes[0]), static errors \(outcomes[1]), runtime errors \(outcomes[2]), interrupted \(outcomes[3])); slowest \(String(format: "%.3f", slowest)) s")
-        XCTAssertEqual(failures, [], failures.prefix(3).joined(separator: "\n\n"))
+        tally.finish("fuzz", total: total)
     }
 }
 
@@ -130,39 +109,19 @@ extension FuzzTests {
         XCTAssertGreaterThanOrEqual(seeds.count, 40)
         let total = Int(ProcessInfo.processInfo.environment["COREG_TENSOR_FUZZ"] ?? "") ?? 10_000
         var rng = SplitMix(state: UInt64(ProcessInfo.processInfo.environment["COREG_TENSOR_FUZZ_SEED"] ?? "") ?? 0x7E45_0A11)
-        var failures: [String] = []
-        var outcomes = [0, 0, 0, 0]
-        var slowest = 0.0
+        var tally = FuzzTally()
         let registry = coregRegistry()
-        let start = Date()
         BigStack.run {
             for n in 0..<total {
                 let text = String(decoding: FuzzTests.mutate(seeds[rng.below(seeds.count)], &rng), as: UTF8.self)
-                var diags: [Diagnostic] = []
-                let host = Host(report: { diags.append($0) }, maxSteps: 3_000, maxCallDepth: 150)
-                host.noGrad = kernelNoGrad
-                host.readFile = { _ in throw ScriptError("cannot read file") }
-                let t0 = Date()
-                let session = Session(host: host, registry: registry)
-                let result = session.evaluate(text, file: goldenDir.appendingPathComponent("fuzz.coreg").path)
-                let dt = Date().timeIntervalSince(t0)
-                slowest = max(slowest, dt)
-                switch result {
-                case .value: outcomes[0] += 1
-                case .error:
-                    outcomes[diags.contains { $0.kind == .runtime } ? 2 : 1] += 1
-                    if diags.isEmpty || diags.contains(where: { $0.line <= 0 }) {
-                        failures.append("#\(n): error without a located diagnostic: \(diags.map { $0.rendered })\n\(text)")
-                    }
-                case .interrupted: outcomes[3] += 1
+                tally.run(n, text, registry: registry, file: goldenDir.appendingPathComponent("fuzz.coreg").path, checkStatus: false) { host in
+                    host.noGrad = kernelNoGrad
+                    host.readFile = { _ in throw ScriptError("cannot read file") }
                 }
-                if dt > 2.0 { failures.append("#\(n): took \(dt) s\n\(text)") }
-                if failures.count > 5 { break }
+                if tally.failures.count > 5 { break }
             }
         }
-        let elapsed = Date().timeIntervalSince(start)
-        print("tensor fuzz: \(total) inputs in \(String(format: "%.1f", elapsed)) s (ran to the end \(outcomes[0]), static errors \(outcomes[1]), runtime errors \(outcomes[2]), interrupted \(outcomes[3])); slowest \(String(format: "%.3f", slowest)) s")
-        XCTAssertEqual(failures, [], failures.prefix(3).joined(separator: "\n\n"))
+        tally.finish("tensor fuzz", total: total)
     }
 }
 
@@ -230,5 +189,43 @@ final class PathologicalInputTests: XCTestCase {
         diags = []
         _ = s.evaluate("var x = []\nfor i in 0..<20000 { x = [x] }\nprint(len(x))")
         XCTAssertEqual(diags, [])
+    }
+}
+
+/// One fuzz campaign's bookkeeping: each input runs in a fresh session with step and depth
+/// limits; every error must be a located diagnostic and no input may take more than 2 s.
+struct FuzzTally {
+    var failures: [String] = []
+    var outcomes = [0, 0, 0, 0]   // ok, static error, runtime error, interrupted
+    var slowest = 0.0
+    let start = Date()
+
+    mutating func run(_ n: Int, _ text: String, registry: Registry, file: String, checkStatus: Bool,
+                      configure: (Interpreter.Host) -> Void) {
+        var diags: [Diagnostic] = []
+        let host = Host(report: { diags.append($0) }, maxSteps: 3_000, maxCallDepth: 150)
+        configure(host)
+        let t0 = Date()
+        let session = Session(host: host, registry: registry)
+        if checkStatus { _ = session.status(of: text) }
+        let result = session.evaluate(text, file: file)
+        let dt = Date().timeIntervalSince(t0)
+        slowest = max(slowest, dt)
+        switch result {
+        case .value: outcomes[0] += 1
+        case .error:
+            outcomes[diags.contains { $0.kind == .runtime } ? 2 : 1] += 1
+            if diags.isEmpty || diags.contains(where: { $0.line <= 0 }) {
+                failures.append("#\(n): error without a located diagnostic: \(diags.map { $0.rendered })\n\(text)")
+            }
+        case .interrupted: outcomes[3] += 1
+        }
+        if dt > 2.0 { failures.append("#\(n): took \(dt) s\n\(text)") }
+    }
+
+    func finish(_ label: String, total: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let elapsed = Date().timeIntervalSince(start)
+        print("\(label): \(total) inputs in \(String(format: "%.1f", elapsed)) s (ran to the end \(outcomes[0]), static errors \(outcomes[1]), runtime errors \(outcomes[2]), interrupted \(outcomes[3])); slowest \(String(format: "%.3f", slowest)) s")
+        XCTAssertEqual(failures, [], failures.prefix(3).joined(separator: "\n\n"), file: file, line: line)
     }
 }
