@@ -67,4 +67,34 @@ final class IOBindingTests: XCTestCase {
         _ = s.evaluate("io.save_checkpoint(dir + \"/d.ckpt\", models={net: w})", file: "bad2.coreg")
         XCTAssertTrue(r.rendered.contains("models[\"net\"] must be a model, got tensor"), r.rendered)
     }
+
+    /// io.write_json / read_json / write_text / read_text: exact file text (sorted keys, slashes
+    /// unescaped, trailing newline), a round trip, and errors that name the file.
+    func testJSONAndTextFiles() throws {
+        let dir = NSTemporaryDirectory() + "coreg-json-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = Recorder()
+        let registry = coregRegistry()
+        registry.setGlobal("dir", .string(dir))
+        let s = Session(host: r.host, registry: registry)
+        _ = s.evaluate("""
+        io.write_json(dir + "/r.json", {subset: "out/a/b.npy", acc: 0.5, n: 3, ok: true, rows: [1, nil]}, indent = false)
+        print(io.read_text(dir + "/r.json"))
+        let back = io.read_json(dir + "/r.json")
+        print(back.subset, back.acc, back.n, back.ok, back.rows)
+        io.write_text(dir + "/bad.json", "{\\"a\\": ")
+        """, file: "json.coreg")
+        XCTAssertEqual(r.rendered, "")
+        XCTAssertEqual(r.output, """
+        {"acc":0.5,"n":3,"ok":true,"rows":[1,null],"subset":"out/a/b.npy"}
+
+        out/a/b.npy 0.5 3 true [1, nil]
+
+        """)
+        _ = s.evaluate("io.read_json(dir + \"/bad.json\")", file: "bad.coreg")
+        XCTAssertTrue(r.rendered.contains("bad.json"), r.rendered)
+        _ = s.evaluate("io.read_json(dir + \"/missing.json\")", file: "missing.coreg")
+        XCTAssertTrue(r.rendered.contains("missing.json"), r.rendered)
+    }
 }

@@ -63,7 +63,7 @@ func registerFileModules(_ r: Registry) {
         return .string(s)
     }
     io.add("write_json(path: string, value, indent: bool = true)", doc: "Writes a value as JSON atomically (keys sorted).") { a in
-        var opts: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed]
+        var opts: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
         if try a.bool(2) { opts.insert(.prettyPrinted) }
         let data = try JSONSerialization.data(withJSONObject: try jsonObject(a[1]), options: opts)
         try AtomicFile.write([UInt8](data) + [10], to: try a.string(0))
