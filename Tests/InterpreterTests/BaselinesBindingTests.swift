@@ -19,6 +19,39 @@ final class BaselinesBindingTests: XCTestCase {
         XCTAssertEqual(v.reprString, "[\"0.91629\", [0.25, 0.0, 0.75, 0.0], 3]", r.rendered)
     }
 
+    func testNoisyPLLBaselinesFromScripts() throws {
+        let r = Recorder()
+        let s = Session(host: r.host, registry: coregRegistry())
+        // PiCO+: per class the nearest half (⌊1.5⌋ = 1) plus a consistent sample; masks with B = 1, M = 3
+        // CR-DPLL: z = log(1, 2, 3, 4), S = {0, 2}: −(ln 0.8 + ln 0.6) = 0.73397; one view → target p on S = (0.25, 0, 0.75, 0)
+        // IRNet: class 3 (0.4) beats the best candidate 0.3 by 0.1 > 0.05 → added 3, w = (0.25, 0, 0.75, 0.4)/1.4
+        // PaPi: φ = 0.5 → (0.5·0.5 + 0.5·0.25, 0, 0.5·0.5 + 0.5·0.75, 0); mixup KL with l = 1 is ln 2.5 = 0.91629
+        let result = s.evaluate("""
+        let z = tensor([[1.0, 2.0, 3.0, 4.0]]).log()
+        let p = z.softmax(axis = 1)
+        let y = tensor([[1.0, 0.0, 1.0, 0.0]])
+        let rel = baselines.pico_plus_reliable(tensor([0.1, 0.5, 0.3, 0.2, 0.9, 0.4]), tensor([0, 0, 0, 1, 1, 1]).int(), ratio = 0.5,
+                                               consistent = tensor([0, 0, 0, 0, 1, 0]).bool())
+        let knn = baselines.knn_mask(tensor([[1.0, 0.0]]), tensor([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]), k = 2)
+        let m = baselines.pico_plus_masks(tensor([0, 0, 1]).int(), tensor([0, 1, 1]).bool(), 1, knn = knn)
+        let t = baselines.crdpll_target([p], y)
+        let w = baselines.uniform_confidence(y)
+        let ir = baselines.irnet_refine([p], y, baselines.candidate_confidence(p, y), threshold = 0.05)
+        let pa = baselines.papi_confidence(w, p, y, phi = 0.5)
+        [rel.int().tolist(), knn.int().tolist(), m.positive.int().tolist(), format(baselines.complementary_loss(z, y).item(), ".5f"),
+         map(fn(x) => format(x, ".4f"), t[0].tolist()), ir.added.tolist(), format(ir.confidence[0, 3].item(), ".5f"),
+         map(fn(x) => format(x, ".4f"), pa[0].tolist()),
+         format(baselines.mixup_kl(z, baselines.candidate_confidence(p, y), tensor([0]).int(), 1.0).item(), ".5f")]
+        """)
+        guard case .value(let v?) = result else { return XCTFail("no value: \(r.rendered)") }
+        XCTAssertEqual(v.reprString, "[[1, 0, 0, 1, 1, 0], [[1, 0, 1]], [[0, 1, 1]], \"0.73397\", [\"0.2500\", \"0.0000\", \"0.7500\", \"0.0000\"], [3], \"0.28571\", [\"0.3750\", \"0.0000\", \"0.6250\", \"0.0000\"], \"0.91629\"]", r.rendered)
+        // argument errors name the function
+        _ = s.evaluate("baselines.irnet_refine([], ones(1, 2), ones(1, 2))")
+        XCTAssertTrue(r.rendered.contains("irnet_refine"), r.rendered)
+        _ = s.evaluate("baselines.crdpll_target(ones(1, 2), ones(1, 2))")
+        XCTAssertTrue(r.rendered.contains("crdpll_target' (expected list, got tensor)"), r.rendered)
+    }
+
     func testArgumentErrors() {
         let r = Recorder()
         let s = Session(host: r.host, registry: coregRegistry())

@@ -132,6 +132,120 @@ final class BaselineTests: XCTestCase {
         assertClose(l, [-ln(0.4), -ln(0.3)], rtol: 1e-5)
         XCTAssertThrowsError(try Baselines.perSampleCE(try logits(), try Tensor([1, 2] as [Float])))
     }
+
+    // MARK: PiCO+, CR-DPLL, IRNet, PaPi
+
+    func testPiCOPlusReliable() throws {
+        let d = Tensor([0.1, 0.5, 0.3, 0.2, 0.9, 0.4] as [Float]), lab = try Tensor(ints: [0, 0, 0, 1, 1, 1], shape: [6])
+        // ratio 0.5: ⌊1.5⌋ = 1 per class → the nearest of class 0 (sample 0, d 0.1) and of class 1 (sample 3, d 0.2)
+        XCTAssertEqual(try Baselines.picoPlusReliable(distances: d, labels: lab, ratio: 0.5).toInts(), [1, 0, 0, 1, 0, 0])
+        // sample 4 (the farthest of class 1) joins because its nearest prototype is a candidate
+        let consistent = try Tensor(bools: [false, false, false, false, true, false], shape: [6])
+        XCTAssertEqual(try Baselines.picoPlusReliable(distances: d, labels: lab, ratio: 0.5, consistent: consistent).toInts(), [1, 0, 0, 1, 1, 0])
+        // ratio 0.7: ⌊2.1⌋ = 2 per class → samples 0, 2 (0.1, 0.3) and 3, 5 (0.2, 0.4)
+        XCTAssertEqual(try Baselines.picoPlusReliable(distances: d, labels: lab, ratio: 0.7).toInts(), [1, 0, 1, 1, 0, 1])
+        XCTAssertEqual(try Baselines.picoPlusReliable(distances: d, labels: lab, ratio: 0).toInts(), [0, 0, 0, 0, 0, 0])
+        // equal distances: the lower index wins
+        XCTAssertEqual(try Baselines.picoPlusReliable(distances: Tensor([0.2, 0.2] as [Float]), labels: try Tensor(ints: [1, 1], shape: [2]), ratio: 0.5).toInts(), [1, 0])
+        XCTAssertThrowsError(try Baselines.picoPlusReliable(distances: d, labels: lab, ratio: 1.5))
+        XCTAssertThrowsError(try Baselines.picoPlusReliable(distances: d, labels: try Tensor(ints: [0, 1], shape: [2]), ratio: 0.5))
+    }
+
+    func testKNNMaskAndPiCOPlusMasks() throws {
+        // q·f: row 0 (1, 0, 0.6, −1) → top-2 {0, 2}; row 1 (0, 1, 0.8, 0) → top-2 {1, 2}
+        let q = try Tensor([[1, 0], [0, 1]] as [[Float]]), f = try Tensor([[1, 0], [0, 1], [0.6, 0.8], [-1, 0]] as [[Float]])
+        XCTAssertEqual(try Baselines.knnMask(queries: q, features: f, k: 2).toInts(), [1, 0, 1, 0, 0, 1, 1, 0])
+        XCTAssertThrowsError(try Baselines.knnMask(queries: q, features: f, k: 5))
+        // B = 2, M = 6: labels (0, 1 | 0, 1 | 0, 1), reliable (T, F | T, F | T, T)
+        let lab = try Tensor(ints: [0, 1, 0, 1, 0, 1], shape: [6])
+        let rel = try Tensor(bools: [true, false, true, false, true, true], shape: [6])
+        let m = try Baselines.picoPlusMasks(labels: lab, reliable: rel, batch: 2)
+        // anchor 0 (reliable, label 0): reliable label-0 elements 2 (its key) and 4; itself excluded
+        // anchor 1 (unreliable, no kNN): only its own key, column 3 (element 5 shares its label but is not used)
+        XCTAssertEqual(m.positive.toInts(), [0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0])
+        XCTAssertEqual(m.allowed.toInts(), [0, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1])
+        // with kNN rows: anchor 1's neighbours {1 (itself, dropped), 5} plus its key; anchor 0 ignores its row
+        let knn = try Tensor(bools: [true, true, true, true, true, true, false, true, false, false, false, true], shape: [2, 6])
+        let mk = try Baselines.picoPlusMasks(labels: lab, reliable: rel, batch: 2, knn: knn)
+        XCTAssertEqual(mk.positive.toInts(), [0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1])
+        XCTAssertThrowsError(try Baselines.picoPlusMasks(labels: lab, reliable: rel, batch: 2, knn: try Tensor.zeros([2, 5], dtype: .bool)))
+    }
+
+    func testComplementaryLoss() throws {
+        // row 0: non-candidates {1, 3}, −(ln 0.8 + ln 0.6); row 1: non-candidates {0, 3}, −(ln 0.6 + ln 0.9)
+        let e = (-(ln(0.8) + ln(0.6)) - (ln(0.6) + ln(0.9))) / 2
+        XCTAssertEqual(try Baselines.complementaryLoss(try logits(), try cands()).item(), e, accuracy: 1e-5)
+        // p_j = 1 on a non-candidate stays finite: −ln(1e-7)
+        let hard = try Tensor([[0, 100]] as [[Float]])
+        XCTAssertEqual(try Baselines.complementaryLoss(hard, try Tensor([[1, 0]] as [[Float]])).item(), -ln(1e-7), accuracy: 1e-2)
+        let y = try Tensor([[1, 0, 1, 0], [0, 1, 1, 1], [0, 0, 1, 0]] as [[Float]])
+        try gradCheck("complementary_loss", [try away([3, 4], seed: 6)], tol: .smooth) { try Baselines.complementaryLoss($0[0], y) }
+    }
+
+    func testCRDPLLTarget() throws {
+        let p1 = try Tensor([[0.1, 0.2, 0.3, 0.4]] as [[Float]]), p2 = try Tensor([[0.4, 0.3, 0.2, 0.1]] as [[Float]])
+        let y = try Tensor([[1, 0, 1, 0]] as [[Float]])
+        // two views, S = {0, 2}: √(0.1·0.4) = 0.2 and √(0.3·0.2) = √0.06 ≈ 0.244949, over their sum 0.444949
+        // → (0.449490, 0, 0.550510, 0)
+        let g = 0.06.squareRoot()
+        assertClose(try Baselines.crdpllTarget([p1, p2], y), [0.2 / (0.2 + g), 0, g / (0.2 + g), 0], rtol: 1e-5)
+        // a third, uniform view: cube roots of 0.1·0.4·0.25 = 0.01 and 0.3·0.2·0.25 = 0.015, i.e.
+        // 0.215443 and 0.246621 → (0.466264, 0, 0.533736, 0) (the product alone would give 0.4 / 0.6)
+        let p3 = try Tensor([[0.25, 0.25, 0.25, 0.25]] as [[Float]])
+        let a = Foundation.pow(0.01, 1.0 / 3), b = Foundation.pow(0.015, 1.0 / 3)
+        assertClose(try Baselines.crdpllTarget([p1, p2, p3], y), [a / (a + b), 0, b / (a + b), 0], rtol: 1e-5)
+        // no candidates: all classes; one view gives the prediction itself
+        assertClose(try Baselines.crdpllTarget([p1], try Tensor([[0, 0, 0, 0]] as [[Float]])), [0.1, 0.2, 0.3, 0.4], rtol: 1e-5)
+        XCTAssertThrowsError(try Baselines.crdpllTarget([], y))
+    }
+
+    func testIRNetRefine() throws {
+        let y = try Tensor([[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]] as [[Float]])
+        let w = try Tensor([[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]] as [[Float]])
+        // row 0: view 1 best ¬S 0.7 (class 2) vs best S 0.1; view 2 0.6 (class 2) vs 0.2 → both margins > 0.2, same class
+        // row 1: class 2 wins view 1 (0.45 vs 0.1) but class 3 wins view 2 (0.5) → the views disagree
+        // row 2: view 1 margin 0.45 − 0.3 = 0.15 ≤ 0.2 → kept; with threshold 0.1 both views agree on class 2
+        let v1 = try Tensor([[0.1, 0.1, 0.7, 0.1], [0.1, 0.1, 0.45, 0.35], [0.3, 0.1, 0.45, 0.15]] as [[Float]])
+        let v2 = try Tensor([[0.2, 0.1, 0.6, 0.1], [0.1, 0.1, 0.3, 0.5], [0.1, 0.1, 0.7, 0.1]] as [[Float]])
+        let r = try Baselines.irnetRefine(views: [v1, v2], candidates: y, confidence: w, threshold: 0.2)
+        XCTAssertEqual(r.added.toInts(), [2, -1, -1])
+        assertClose(r.candidates, [1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0])
+        // row 0: w_2 = 0.7 from view 1, then (0.5, 0.5, 0.7)/1.7 = (0.294118, 0.294118, 0.411765)
+        assertClose(r.confidence, [0.5 / 1.7, 0.5 / 1.7, 0.7 / 1.7, 0, 0.5, 0.5, 0, 0, 0.5, 0.5, 0, 0], rtol: 1e-5)
+        // the inputs are not modified
+        assertClose(y, [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0])
+        // threshold 0.1: row 2 too, w_2 = 0.45 → (0.5, 0.5, 0.45)/1.45
+        let r2 = try Baselines.irnetRefine(views: [v1, v2], candidates: y, confidence: w, threshold: 0.1)
+        XCTAssertEqual(r2.added.toInts(), [2, -1, 2])
+        assertClose(try r2.confidence.select(axis: 0, index: 2), [0.5 / 1.45, 0.5 / 1.45, 0.45 / 1.45, 0], rtol: 1e-5)
+        // one view only: row 1 is noisy as well (0.45 − 0.1 > 0.2)
+        XCTAssertEqual(try Baselines.irnetRefine(views: [v1], candidates: y, confidence: w, threshold: 0.2).added.toInts(), [2, 2, -1])
+        // a row whose candidates are every class has no non-candidate to add
+        let all = try Tensor([[1, 1]] as [[Float]])
+        XCTAssertEqual(try Baselines.irnetRefine(views: [try Tensor([[0.9, 0.1]] as [[Float]])], candidates: all, confidence: all, threshold: 0).added.toInts(), [-1])
+    }
+
+    func testPaPiConfidenceAndMixupKL() throws {
+        let s = try Tensor([[0.5, 0, 0.5, 0], [0, 0.5, 0.5, 0]] as [[Float]])
+        // restricted predictions (0.25, 0, 0.75, 0) and (0, 0.6, 0.4, 0); φ = 0.9:
+        // row 0 (0.45 + 0.025, 0, 0.45 + 0.075, 0); row 1 (0, 0.45 + 0.06, 0.45 + 0.04, 0)
+        assertClose(try Baselines.papiConfidence(s, probs: try probs(), candidates: try cands(), phi: 0.9), [0.475, 0, 0.525, 0, 0, 0.51, 0.49, 0], rtol: 1e-6)
+        XCTAssertThrowsError(try Baselines.papiConfidence(s, probs: try probs(), candidates: try cands(), phi: 1.5))
+        // mixup KL, l = 0.7, perm (1, 0), targets t0 = (0.25, 0, 0.75, 0), t1 = (0, 0.6, 0.4, 0):
+        //   KL(t0‖p0) = 0.25 ln 2.5 + 0.75 ln 2.5 = ln 2.5;   KL(t1‖p1) = 0.6 ln 2 + 0.4 ln 2 = ln 2
+        //   KL(t1‖p0) = 0.6 ln 3 + 0.4 ln(4/3);               KL(t0‖p1) = 0.25 ln 0.625 + 0.75 ln 3.75
+        let t = try Tensor([[0.25, 0, 0.75, 0], [0, 0.6, 0.4, 0]] as [[Float]])
+        let perm = try Tensor(ints: [1, 0], shape: [2])
+        let straight = (ln(2.5) + ln(2)) / 2
+        let swapped = (0.6 * ln(3) + 0.4 * ln(4.0 / 3) + 0.25 * ln(0.625) + 0.75 * ln(3.75)) / 2
+        XCTAssertEqual(try Baselines.mixupKL(try logits(), targets: t, perm: perm, lambda: 0.7).item(), 0.7 * straight + 0.3 * swapped, accuracy: 1e-5)
+        // l = 1 is the plain batch-mean KL
+        XCTAssertEqual(try Baselines.mixupKL(try logits(), targets: t, perm: perm, lambda: 1).item(), straight, accuracy: 1e-5)
+        XCTAssertThrowsError(try Baselines.mixupKL(try logits(), targets: t, perm: Tensor([1, 0] as [Float]), lambda: 0.5))
+        let t3 = try Tensor([[0.7, 0.2, 0.1, 0], [0.25, 0.25, 0.25, 0.25], [0.1, 0.1, 0.1, 0.7]] as [[Float]])
+        let p3 = try Tensor(ints: [2, 0, 1], shape: [3])
+        try gradCheck("mixup_kl", [try away([3, 4], seed: 7)], tol: .smooth) { try Baselines.mixupKL($0[0], targets: t3, perm: p3, lambda: 0.6) }
+    }
 }
 
 private extension Tensor {

@@ -4,7 +4,7 @@ import Kernel
 /// (Kernel/Learn/Baselines.swift, spec §5), composed by `scripts/baselines/*.coreg`. Components
 /// shared with Co-Reg (prototypes, queue, SupCon, divide, mixup, sharpen) stay in `coreg`.
 func registerBaselinesModule(_ r: Registry) {
-    let m = r.module("baselines", doc: "Baseline PLL / NPLL / noisy-label losses and label updates (spec §5): PRODEN, CC, RC, LWC, LWS, CAVL, PiCO, ALIM, KD, DivideMix.")
+    let m = r.module("baselines", doc: "Baseline PLL / NPLL / noisy-label losses and label updates (spec §5): PRODEN, CC, RC, LWC, LWS, CAVL, PiCO, PiCO+, CR-DPLL, IRNet, PaPi, ALIM, KD, DivideMix.")
     func t(_ a: Arguments, _ i: Int, _ what: String) throws -> Tensor {
         do { return try toTensor(a[i], what: what) } catch { throw a.argumentError(i, expected: "tensor", got: a[i]) }
     }
@@ -57,6 +57,39 @@ func registerBaselinesModule(_ r: Registry) {
     }
     m.add("per_sample_ce(logits: tensor, labels: tensor)", doc: "−log p_{i,y_i} per sample (N), no gradient: DivideMix's division loss.") { a in
         wrap(try Baselines.perSampleCE(try t(a, 0, "logits"), try t(a, 1, "labels")))
+    }
+    m.add("pico_plus_reliable(distances: tensor, labels: tensor, ratio: float = 0.6, consistent: tensor? = nil)",
+          doc: "PiCO+ (Wang et al. 2022b) reliable set: per pseudo-label class the ⌊ratio·n_c⌋ samples nearest their prototype (smallest distance), united with the `consistent` flags (nearest prototype ∈ S) → bool (N).") { a in
+        wrap(try Baselines.picoPlusReliable(distances: try t(a, 0, "distances"), labels: try t(a, 1, "labels"), ratio: try a.double(2),
+                                            consistent: a.isNull(3) ? nil : try t(a, 3, "consistent")))
+    }
+    m.add("knn_mask(queries: tensor, features: tensor, k: int = 16)", doc: "bool (B, M): the k largest q_i·f_j of each row (PiCO+'s kNN positives), no gradient.") { a in
+        wrap(try Baselines.knnMask(queries: try t(a, 0, "queries"), features: try t(a, 1, "features"), k: try a.int(2)))
+    }
+    m.add("pico_plus_masks(labels: tensor, reliable: tensor, batch: int, knn: tensor? = nil)",
+          doc: "PiCO+ contrastive masks over [q; k; queue]: reliable anchors → reliable same-label positives, unreliable → kNN positives (none without knn), own key always; all but self allowed: {positive, allowed}.") { a in
+        let (p, al) = try Baselines.picoPlusMasks(labels: try t(a, 0, "labels"), reliable: try t(a, 1, "reliable"), batch: try a.int(2),
+                                                  knn: a.isNull(3) ? nil : try t(a, 3, "knn"))
+        return record([("positive", wrap(p)), ("allowed", wrap(al))])
+    }
+    m.add("complementary_loss(logits: tensor, candidates)", doc: "CR-DPLL (Wu et al. 2022) supervised term: −mean_i Σ_{j∉S_i} log(1 − p_ij + 1e-7).") { a in
+        wrap(try Baselines.complementaryLoss(try t(a, 0, "logits"), try t(a, 1, "candidates")))
+    }
+    m.add("crdpll_target(probs: list, candidates)", doc: "CR-DPLL conformal label distribution: the views' geometric mean (Π_k p_k)^(1/K) on S, renormalised (no gradient).") { a in
+        let ps = try a.list(0).items.map { try toTensor($0, what: "probs") }
+        return wrap(try Baselines.crdpllTarget(ps, try t(a, 1, "candidates")))
+    }
+    m.add("irnet_refine(views: list, candidates, confidence: tensor, threshold: float = 0.2)",
+          doc: "IRNet (Lian et al. 2022): samples whose best non-candidate beats the best candidate by > threshold in every view (same label ŷ) gain ŷ in S, with confidence max_{¬S} p of view 1, renormalised: {candidates, confidence, added (int, −1 = unchanged)}.") { a in
+        let vs = try a.list(0).items.map { try toTensor($0, what: "views") }
+        let r = try Baselines.irnetRefine(views: vs, candidates: try t(a, 1, "candidates"), confidence: try t(a, 2, "confidence"), threshold: try a.double(3))
+        return record([("candidates", wrap(r.candidates)), ("confidence", wrap(r.confidence)), ("added", wrap(r.added))])
+    }
+    m.add("papi_confidence(confidence: tensor, probs: tensor, candidates, phi: float = 0.99)", doc: "PaPi (Xia et al. 2023) update: φ·s + (1 − φ)·(p on S, renormalised), no gradient.") { a in
+        wrap(try Baselines.papiConfidence(try t(a, 0, "confidence"), probs: try t(a, 1, "probs"), candidates: try t(a, 2, "candidates"), phi: try a.double(3)))
+    }
+    m.add("mixup_kl(logits: tensor, targets: tensor, perm: tensor, lambda: float)", doc: "l·KL(t ‖ softmax(z)) + (1 − l)·KL(t[perm] ‖ softmax(z)), batch means (PaPi's prototype alignment, Co-Reg's L_prot).") { a in
+        wrap(try Baselines.mixupKL(try t(a, 0, "logits"), targets: try t(a, 1, "targets"), perm: try t(a, 2, "perm"), lambda: try a.double(3)))
     }
     m.add("set_rows(buffer: tensor, indices: tensor, values: tensor)", doc: "buffer[indices] = values for a float32 (N, C) table, in place (per-sample confidences).") { a in
         try Baselines.setRows(try t(a, 0, "buffer"), indices: try t(a, 1, "indices"), values: try t(a, 2, "values"))

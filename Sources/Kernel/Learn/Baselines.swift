@@ -210,10 +210,185 @@ public enum Baselines {
         }
     }
 
+    // MARK: PiCO+ (Wang et al. 2022b)
+
+    /// PiCO+'s distance-based reliable-set selection (Wang et al. 2022b, §5.1). Each sample has a
+    /// distance d_i = −q_i·μ_{ŷ_i} from its embedding to the prototype of its candidate-restricted
+    /// pseudo-label ŷ_i. Per class c, the ⌊ratio·n_c⌋ samples with the smallest distances among the
+    /// n_c samples labelled c are reliable (ties: the lower index first), united with the samples
+    /// flagged in `consistent` (their nearest prototype is one of their candidates).
+    /// distances: (N) float; labels: int (N); consistent: bool (N) or nil. Returns bool (N).
+    public static func picoPlusReliable(distances: Tensor, labels: Tensor, ratio: Double, consistent: Tensor? = nil) throws -> Tensor {
+        guard distances.rank == 1, labels.dtype == .int32, labels.shape == distances.shape else {
+            throw TensorError("pico_plus_reliable", "expected distances (N) and int labels (N), got \(shapeString(distances.shape)) and \(labels.dtype) \(shapeString(labels.shape))")
+        }
+        guard (0...1).contains(ratio) else { throw TensorError("pico_plus_reliable", "ratio must be in [0, 1], got \(ratio)") }
+        if let c = consistent, c.shape != distances.shape {
+            throw TensorError("pico_plus_reliable", "consistent flags must have shape \(shapeString(distances.shape)), got \(shapeString(c.shape))")
+        }
+        let d = distances.toDoubles(), lab = labels.toInts()
+        var byClass: [Int32: [Int]] = [:]
+        for i in 0..<d.count { byClass[lab[i], default: []].append(i) }
+        var keep = [Bool](repeating: false, count: d.count)
+        for (_, members) in byClass {
+            let sorted = members.sorted { d[$0] != d[$1] ? d[$0] < d[$1] : $0 < $1 }
+            let k = Int((Double(members.count) * ratio).rounded(.down))
+            for i in sorted.prefix(k) { keep[i] = true }
+        }
+        if let c = consistent {
+            let f = try c.to(.bool).contiguous()
+            for i in 0..<keep.count where f.bptr[i] != 0 { keep[i] = true }
+        }
+        return try Tensor(bools: keep, shape: [keep.count])
+    }
+
+    /// The k nearest neighbours of each query among `features` by dot product (cosine similarity
+    /// for unit vectors), no gradient: bool (B, M), true at the k largest q_i·f_j of row i. The
+    /// query's own column counts when the query is among the features (PiCO+'s kNN positives;
+    /// `picoPlusMasks` drops it). queries: (B, d); features: (M, d); 1 ≤ k ≤ M.
+    public static func knnMask(queries: Tensor, features: Tensor, k: Int) throws -> Tensor {
+        guard queries.rank == 2, features.rank == 2, queries.shape[1] == features.shape[1] else {
+            throw TensorError("knn_mask", "expected queries (B, d) and features (M, d), got \(shapeString(queries.shape)) and \(shapeString(features.shape))")
+        }
+        let (b, m) = (queries.shape[0], features.shape[0])
+        guard k >= 1, k <= m else { throw TensorError("knn_mask", "k must be in 1...\(m), got \(k)") }
+        return try Tensor.noGrad {
+            let sim = try queries.detach().to(.float32).matmul(features.detach().to(.float32).transpose(0, 1))
+            let idx = try sim.topk(k, axis: 1).indices.contiguous()
+            let out = try Tensor.zeros([b, m], dtype: .bool)
+            for i in 0..<b { for t in 0..<k { out.bptr[i * m + Int(idx.iptr[i * k + t])] = 1 } }
+            return out
+        }
+    }
+
+    /// PiCO+'s contrastive masks (Wang et al. 2022b, §5.2) for B anchors against the M = 2B + Q
+    /// elements [queries; keys; queue], from each element's pseudo-label (int (M)) and reliable flag
+    /// (bool (M); anchors are the first B). A reliable anchor's positives are the reliable elements
+    /// with its pseudo-label; an unreliable anchor's positives are its k nearest neighbours (`knn`,
+    /// bool (B, M)), or none when knn is nil; every anchor's own key (column B + i) is positive.
+    /// Every element but the anchor itself stays in the denominator. Returns (positive, allowed),
+    /// bool (B, M), for `CoReg.noisySupCon`.
+    public static func picoPlusMasks(labels: Tensor, reliable: Tensor, batch b: Int, knn: Tensor? = nil) throws -> (positive: Tensor, allowed: Tensor) {
+        guard labels.rank == 1, reliable.shape == labels.shape, b >= 1, labels.shape[0] >= 2 * b else {
+            throw TensorError("pico_plus_masks", "expected labels and reliable flags of the same length M ≥ 2·B (B = \(b)), got \(shapeString(labels.shape)) and \(shapeString(reliable.shape))")
+        }
+        let m = labels.shape[0]
+        if let k = knn, k.shape != [b, m] {
+            throw TensorError("pico_plus_masks", "expected knn (\(b), \(m)), got \(shapeString(k.shape))")
+        }
+        let lab = try labels.to(.int32).contiguous(), rel = try reliable.to(.bool).contiguous()
+        let nn = try knn.map { try $0.to(.bool).contiguous() }
+        let pos = Tensor(uninitialized: [b, m], dtype: .bool), allow = Tensor(uninitialized: [b, m], dtype: .bool)
+        for i in 0..<b {
+            let ri = rel.bptr[i] != 0
+            for j in 0..<m {
+                var p = ri ? (lab.iptr[j] == lab.iptr[i] && rel.bptr[j] != 0) : (nn.map { $0.bptr[i * m + j] != 0 } ?? false)
+                if j == b + i { p = true }
+                if j == i { p = false }
+                pos.bptr[i * m + j] = p ? 1 : 0
+                allow.bptr[i * m + j] = j == i ? 0 : 1
+            }
+        }
+        return (pos, allow)
+    }
+
+    // MARK: CR-DPLL (Wu, Wang and Zhang 2022)
+
+    /// CR-DPLL's supervised loss on the non-candidate labels (Wu, Wang and Zhang 2022, §3.1):
+    /// −(1/N) Σ_i Σ_{j∉S_i} log(1 − p_ij + 1e-7), p = softmax(z) (the 1e-7 keeps p_ij = 1 finite).
+    public static func complementaryLoss(_ logits: Tensor, _ candidates: Tensor) throws -> Tensor {
+        try CoReg.checkPair("complementary_loss", logits, candidates)
+        let ny = try 1 - candidates.to(.float32)
+        let l = try ((1 - logits.softmax(axis: 1)) + 1e-7).log()
+        return try (l * ny).sum(axes: [1]).mean().neg()
+    }
+
+    /// CR-DPLL's conformal label distribution (Wu, Wang and Zhang 2022, §3.2): the normalised
+    /// geometric mean of the K views' predictions restricted to the candidates,
+    ///   q_j = y_j (Π_k p_kj)^{1/K} / Σ_l y_l (Π_k p_kl)^{1/K}   (no gradient).
+    /// A row whose candidate set is empty uses all classes. probs: K ≥ 1 tables (N, C).
+    public static func crdpllTarget(_ probs: [Tensor], _ candidates: Tensor) throws -> Tensor {
+        guard !probs.isEmpty else { throw TensorError("crdpll_target", "expected at least one view") }
+        for p in probs { try CoReg.checkPair("crdpll_target", p, candidates) }
+        return try Tensor.noGrad {
+            let y = try candidates.to(.float32)
+            var lg = try Tensor.zeros(y.shape)
+            for p in probs { lg = try lg + p.detach().to(.float32).clamp(min: 1e-30).log() }
+            lg = try lg / Double(probs.count)
+            let has = try y.sum(axes: [1], keepdim: true).gt(Tensor(0))
+            let allowed = try y.gt(Tensor(0)).logicalOr(has.logicalNot())
+            return try Tensor.where(allowed, lg, Tensor(-Double.infinity)).softmax(axis: 1).contiguous()
+        }
+    }
+
+    // MARK: IRNet (Lian et al. 2022)
+
+    /// IRNet's noisy-sample detection and label correction (Lian et al. 2022, §3.2–3.3), no
+    /// gradient. A sample is detected as noisy when, in every view k, its best non-candidate beats
+    /// its best candidate by more than `threshold` (max_{j∉S} p_kj > max_{j∈S} p_kj + threshold) and
+    /// all views name the same non-candidate ŷ. Its candidate set gains ŷ, and its confidence gets
+    /// w_ŷ = max_{j∉S} p_1j (the first view), renormalised. views: K ≥ 1 probability tables (N, C);
+    /// candidates, confidence: (N, C). Returns the new candidates and confidences (fresh tensors)
+    /// and the added label per sample (int (N), −1 where nothing changed).
+    public static func irnetRefine(views: [Tensor], candidates: Tensor, confidence: Tensor, threshold: Double) throws -> (candidates: Tensor, confidence: Tensor, added: Tensor) {
+        guard !views.isEmpty else { throw TensorError("irnet_refine", "expected at least one view") }
+        for p in views { try CoReg.checkPair("irnet_refine", p, candidates) }
+        try CoReg.checkPair("irnet_refine", confidence, candidates)
+        let (n, c) = (candidates.shape[0], candidates.shape[1])
+        let ps = try views.map { try $0.detach().to(.float32).contiguousCopy() }
+        let y = try candidates.to(.float32).contiguousCopy(), w = try confidence.detach().to(.float32).contiguousCopy()
+        var added = [Int32](repeating: -1, count: n)
+        for i in 0..<n {
+            var label = -1, value: Float = 0, noisy = true
+            for (k, p) in ps.enumerated() {
+                var inS: Float = 0, outS: Float = -1, arg = -1
+                for j in 0..<c {
+                    let v = p.fptr[i * c + j]
+                    if y.fptr[i * c + j] > 0 { inS = Swift.max(inS, v) } else if v > outS { outS = v; arg = j }
+                }
+                if arg < 0 || Double(outS) <= Double(inS) + threshold || (k > 0 && arg != label) { noisy = false; break }
+                if k == 0 { label = arg; value = outS }
+            }
+            guard noisy else { continue }
+            y.fptr[i * c + label] = 1
+            w.fptr[i * c + label] = value
+            var s: Float = 0
+            for j in 0..<c { s += w.fptr[i * c + j] }
+            if s > 0 { for j in 0..<c { w.fptr[i * c + j] /= s } }
+            added[i] = Int32(label)
+        }
+        return (y, w, try Tensor(ints: added, shape: [n]))
+    }
+
+    // MARK: PaPi (Xia et al. 2023)
+
+    /// PaPi's confidence update (Xia et al. 2023, §3.3): s ← φ·s + (1 − φ)·p̃, where p̃ is the
+    /// classifier's prediction restricted to the candidates and renormalised (`candidateConfidence`),
+    /// no gradient.
+    public static func papiConfidence(_ confidence: Tensor, probs: Tensor, candidates: Tensor, phi: Double) throws -> Tensor {
+        try CoReg.checkPair("papi_confidence", confidence, candidates)
+        guard (0...1).contains(phi) else { throw TensorError("papi_confidence", "phi must be in [0, 1], got \(phi)") }
+        let r = try candidateConfidence(probs, candidates)
+        return try Tensor.noGrad { try (confidence.detach().to(.float32) * phi + r * (1 - phi)).contiguous() }
+    }
+
+    /// The mixup-consistent KL of PaPi's prototype alignment (Xia et al. 2023, eq. 6; Co-Reg's
+    /// L_prot, spec §2.5): l·KL(t ‖ softmax(z)) + (1 − l)·KL(t[perm] ‖ softmax(z)), each the batch
+    /// mean over rows (KLDivLoss batchmean). logits: (B, C) of the mixed inputs; targets: (B, C)
+    /// of the unmixed ones; perm: int (B), the mixup permutation; lambda: the mixing weight l.
+    public static func mixupKL(_ logits: Tensor, targets: Tensor, perm: Tensor, lambda l: Double) throws -> Tensor {
+        guard logits.rank == 2, targets.shape == logits.shape, perm.dtype == .int32, perm.shape == [logits.shape[0]] else {
+            throw TensorError("mixup_kl", "expected logits and targets (B, C) and an int permutation (B), got \(shapeString(logits.shape)), \(shapeString(targets.shape)) and \(perm.dtype) \(shapeString(perm.shape))")
+        }
+        let tb = try targets.detach().indexSelect(axis: 0, index: perm)
+        return try CoReg.klDivBatchmean(logits, targets) * l + CoReg.klDivBatchmean(logits, tb) * (1 - l)
+    }
+
     // MARK: per-sample state
 
     /// Writes `values` (B, C) into rows `indices` (int32 (B)) of a contiguous float32 buffer
-    /// (N, C), in place: the per-sample confidence tables of PRODEN, RC, LW, CAVL and PiCO.
+    /// (N, C), in place: the per-sample confidence tables of PRODEN, RC, LW, CAVL, PiCO(+), CR-DPLL and
+    /// PaPi, and IRNet's refined candidate sets.
     public static func setRows(_ buffer: Tensor, indices: Tensor, values: Tensor) throws {
         guard buffer.rank == 2, buffer.dtype == .float32, buffer.isContiguous, indices.dtype == .int32, indices.rank == 1,
               values.shape == [indices.shape[0], buffer.shape[1]] else {
