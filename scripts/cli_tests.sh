@@ -44,5 +44,21 @@ check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote
 # the method script end to end: a tiny run, stopped and resumed, gives identical numbers
 check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"; expect_text coreg-resume-text 'are identical'
 check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
+# every method of the comparison, 2 epochs on 300 images, through one compare.coreg run
+check make-subset 0 $bin run scripts/data/make_subset.coreg data=embedded n=300 out="$tmp/s300.npy"; expect_text make-subset-text '300 of 10000 training indices \(30 per class\)'
+check compare-all 0 $bin run scripts/compare.coreg data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/cmp"
+expect_text compare-zero-shot '\| Zero-shot \(annotator, template 0\) \| [0-9.]+% \| – \| – \|'
+expect_text compare-versus 'Co-Reg [0-9.]+% against the best baseline, '
+rows=$(grep -cE '^\| [^M-][^|]* \| \**[0-9.]+%' "$tmp/cmp/compare.md" 2>/dev/null)
+if [ "$rows" = 19 ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL compare-rows: $rows rows, want 17 methods + 2 zero-shot"; cat "$tmp/cmp/compare.md"; fi
+for m in coreg partial_ce proden cc rc lwc lws cavl pico cr_dpll papi pico_plus irnet alim_onehot alim_scale kd dividemix; do
+  if [ -s "$tmp/cmp/$m/results.json" ] && [ -s "$tmp/cmp/$m/log.csv" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL compare-$m: no results.json/log.csv"; fi
+done
+# ablation grids: the Table 4 switches, and a share of a given subset
+check ablate-switches 0 $bin run scripts/ablate.coreg grid=switches data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 start_cont=0 batch=32 threads=1 out="$tmp/abl"
+expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
+check ablate-share 0 $bin run scripts/ablate.coreg grid=share values=0.5,1.0 data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
+expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
+check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
