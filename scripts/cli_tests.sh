@@ -58,7 +58,7 @@ done
 check ablate-switches 0 $bin run scripts/ablate.coreg grid=switches data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 start_cont=0 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 check ablate-share 0 $bin run scripts/ablate.coreg grid=share values=0.5,1.0 data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
-expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
+expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test images\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
