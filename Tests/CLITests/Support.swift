@@ -167,8 +167,10 @@ final class PTYSession {
     var screenText: String { PTYSession.clean(raw) }
 
     /// Waits until `text` appears after the previous match; returns the text up to and including it.
+    /// The bound is generous so that a loaded 2-core machine does not fail a correct REPL; a passing
+    /// wait returns as soon as the text appears.
     @discardableResult
-    func expect(_ text: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    func expect(_ text: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var open = true
         while true {
@@ -189,7 +191,7 @@ final class PTYSession {
     }
 
     /// Waits for the process to end; its exit status, or nil on timeout.
-    func waitForExit(timeout: Double = 30) -> Int32? {
+    func waitForExit(timeout: Double = 60) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var st: Int32 = 0
