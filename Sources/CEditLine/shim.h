@@ -15,6 +15,8 @@ static inline int coreg_el_set_prompt(EditLine *el, coreg_el_prompt_fn fn, char 
 }
 static inline int coreg_el_set_editor(EditLine *el, const char *mode) { return el_set(el, EL_EDITOR, mode); }
 static inline int coreg_el_set_signal(EditLine *el, int on) { return el_set(el, EL_SIGNAL, on); }
+/* Puts the terminal in (on) or out of (off) the editor's raw mode now, rather than at the first read. */
+static inline int coreg_el_prep_term(EditLine *el, int on) { return el_set(el, EL_PREP_TERM, on); }
 static inline int coreg_el_set_history(EditLine *el, History *h) { return el_set(el, EL_HIST, history, h); }
 static inline int coreg_el_set_getc(EditLine *el, coreg_el_getc_fn fn) { return el_set(el, EL_GETCFN, fn); }
 static inline int coreg_el_add_function(EditLine *el, const char *name, const char *help, coreg_el_command_fn fn) {

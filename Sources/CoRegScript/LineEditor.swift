@@ -54,8 +54,13 @@ final class LineEditor {
         sa.sa_flags = 0                      // no SA_RESTART: the blocked read returns EINTR
         sigaction(SIGINT, &sa, nil)
         el_resize(el)                        // EL_SIGNAL is off, so pick up a changed window size here
+        // Raw mode before the prompt appears: libedit itself switches at its first read, after the
+        // prompt is printed, and a key typed in between (a Ctrl-D, say) would reach the terminal's
+        // cooked line discipline and be lost. el_gets returns the terminal to cooked mode.
+        coreg_el_prep_term(el, 1)
         var count: Int32 = 0
         let p = el_gets(el, &count)
+        coreg_el_prep_term(el, 0)
         if LineEditor.interruptedAtPrompt != 0 { return .interrupted }
         guard let p = p, count > 0 else { return .endOfFile }
         var s = String(cString: p)

@@ -78,6 +78,13 @@ final class REPLTests: XCTestCase {
         s.send("let unfinished = [\r"); try s.expect("   ... ")
         s.send("\u{04}"); try s.expect(prompt)
         s.send("twice(2)\r"); try s.expect("4"); try s.expect(prompt)
+        // Ctrl-D sent the moment the continuation prompt shows: the terminal must already be in raw
+        // mode then (a key that reaches the cooked line discipline is lost and the REPL hangs).
+        for i in 0..<20 {
+            s.send("[\(i),\r"); try s.expect("   ... ")
+            s.send("\u{04}"); try s.expect(prompt)
+        }
+        s.send("twice(5)\r"); try s.expect("10"); try s.expect(prompt)
         quit(s)
     }
 
