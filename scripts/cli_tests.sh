@@ -60,5 +60,10 @@ expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9
 check ablate-share 0 $bin run scripts/ablate.coreg grid=share values=0.5,1.0 data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test images\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
+# the Quick start's main job, shrunk: its three-row table
+check quickstart-tiny 0 $bin run scripts/quickstart.coreg train=300 epochs=2 warmup=1 threads=1 out="$tmp/qs"
+expect_text quickstart-zero-shot '\| annotator zero-shot \(template 0, test images\) \| 0\.[0-9]{4} \|'
+expect_text quickstart-pce '\| partial-CE training \| 0\.[0-9]{4} \|'
+expect_text quickstart-coreg '\| Co-Reg \(ensemble\) \| 0\.[0-9]{4} \|'
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
