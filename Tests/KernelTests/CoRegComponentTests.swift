@@ -175,4 +175,36 @@ final class CoRegComponentTests: XCTestCase {
         assertClose(q.features, [0.8, 0.6, 0, 1, 0.6, 0.8])
         XCTAssertEqual(q.flags.toBools(), [true, false, true])
     }
+
+    /// fewShot: exactly min(k, n_c) samples per class; their sets become the true one-hot (even
+    /// when the noisy set missed the true label); every other row is unchanged; the choice
+    /// depends only on the seed.
+    func testFewShotLabels() throws {
+        // 9 samples, 3 classes; class 2 has only one sample. Row 4 (class 1) has a set that
+        // misses its label; rows 0 and 8 are ambiguous.
+        let labels = try Tensor(ints: [0, 0, 0, 1, 1, 1, 1, 0, 2], shape: [9])
+        let y = try Tensor([[1, 1, 0], [1, 0, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1],
+                            [0, 1, 1], [1, 1, 1], [1, 0, 0], [1, 1, 1]] as [[Float]])
+        let r = try CoReg.fewShot(labels: labels, candidates: y, perClass: 2, seed: 3)
+        let chosen = r.indices.toInts().map(Int.init)
+        let lab = labels.toInts().map(Int.init)
+        XCTAssertEqual(chosen, chosen.sorted())
+        XCTAssertEqual(chosen.filter { lab[$0] == 0 }.count, 2)
+        XCTAssertEqual(chosen.filter { lab[$0] == 1 }.count, 2)
+        XCTAssertEqual(chosen.filter { lab[$0] == 2 }.count, 1)   // only one exists
+        let mask = r.mask.toBools(), out = r.candidates.toFloats(), orig = y.toFloats()
+        for i in 0..<9 {
+            XCTAssertEqual(mask[i], chosen.contains(i))
+            for j in 0..<3 {
+                let want: Float = chosen.contains(i) ? (j == lab[i] ? 1 : 0) : orig[i * 3 + j]
+                XCTAssertEqual(out[i * 3 + j], want, "row \(i) class \(j)")
+            }
+        }
+        // deterministic in the seed; k = 0 changes nothing
+        XCTAssertEqual(try CoReg.fewShot(labels: labels, candidates: y, perClass: 2, seed: 3).indices.toInts(), r.indices.toInts())
+        let none = try CoReg.fewShot(labels: labels, candidates: y, perClass: 0, seed: 3)
+        XCTAssertEqual(none.candidates.toFloats(), orig)
+        XCTAssertEqual(none.indices.shape, [0])
+        XCTAssertThrowsError(try CoReg.fewShot(labels: labels, candidates: y, perClass: -1, seed: 3))
+    }
 }
