@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests -c release
-swift test -c release --skip-build "$@"
+COREG_REQUIRE_BINARY=1 swift test -c release --skip-build "$@"
 scripts/cli_tests.sh
