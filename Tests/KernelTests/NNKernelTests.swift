@@ -43,6 +43,46 @@ final class NNKernelTests: XCTestCase {
         }
     }
 
+    /// Batches large enough to be split into several image chunks (small planes put up to 256
+    /// images in a chunk, and the chunk count is rounded up to a multiple of 4): the output
+    /// matches the direct convolution, the weight gradient (summed over chunks) matches the sum of
+    /// per-image gradients, and all three are bitwise the same on 1, 2 and 3 threads.
+    func testConvChunkedBatchesAndThreadCounts() throws {
+        let saved = ThreadPool.shared.threads
+        defer { ThreadPool.setDefaultThreads(saved) }
+        for (k, n) in [5, 9, 130].enumerated() {
+            let p = Conv2dParams(padding: (1, 1))
+            let x = try Tensor.randn([n, 3, 4, 4], rng: RNG(seed: UInt64(10 + k)))
+            let w = try Tensor.randn([5, 3, 3, 3], rng: RNG(seed: UInt64(20 + k)))
+            let gout = try Tensor.randn([n, 5, 4, 4], rng: RNG(seed: UInt64(30 + k)))
+            var runs: [([Float], [Float], [Float])] = []
+            for threads in [1, 2, 3] {
+                ThreadPool.setDefaultThreads(threads)
+                let xv = try x.detach().requiresGrad(), wv = try w.detach().requiresGrad()
+                let y = try Tensor.conv2d(xv, wv, p)
+                try (y * gout).sum().backward()
+                runs.append((y.toFloats(), xv.grad!.toFloats(), wv.grad!.toFloats()))
+                if threads == 1 {
+                    assertClose(y, try referenceConv(x, w, nil, p), rtol: 1e-4, atol: 1e-4, "n=\(n) forward")
+                    // weight gradient: the sum over images of each image's own gradient
+                    var perImage = [Double](repeating: 0, count: w.count)
+                    for i in 0..<n {
+                        let wi = try w.detach().requiresGrad()
+                        let xi = try x.slice(axis: 0, start: i, end: i + 1).contiguous(), gi = try gout.slice(axis: 0, start: i, end: i + 1).contiguous()
+                        try (try Tensor.conv2d(xi, wi, p) * gi).sum().backward()
+                        for (j, v) in wi.grad!.toDoubles().enumerated() { perImage[j] += v }
+                    }
+                    assertClose(wv.grad!, perImage, rtol: 1e-4, atol: 1e-3)
+                }
+            }
+            XCTAssertEqual(runs[0].0, runs[1].0, "n=\(n): forward differs between 1 and 2 threads")
+            XCTAssertEqual(runs[0].0, runs[2].0, "n=\(n): forward differs between 1 and 3 threads")
+            XCTAssertEqual(runs[0].1, runs[1].1, "n=\(n): input gradient differs between 1 and 2 threads")
+            XCTAssertEqual(runs[0].2, runs[1].2, "n=\(n): weight gradient differs between 1 and 2 threads")
+            XCTAssertEqual(runs[0].2, runs[2].2, "n=\(n): weight gradient differs between 1 and 3 threads")
+        }
+    }
+
     func testConvGradients() throws {
         try gradCheck("conv2d", [try away([2, 2, 5, 5], seed: 1), try away([3, 2, 3, 3], seed: 2), try away([3], seed: 3)],
                       eps: 1e-2, rtol: 3e-2, atol: 5e-3) {
