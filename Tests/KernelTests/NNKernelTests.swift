@@ -55,15 +55,21 @@ final class NNKernelTests: XCTestCase {
             let x = try Tensor.randn([n, 3, 4, 4], rng: RNG(seed: UInt64(10 + k)))
             let w = try Tensor.randn([5, 3, 3, 3], rng: RNG(seed: UInt64(20 + k)))
             let gout = try Tensor.randn([n, 5, 4, 4], rng: RNG(seed: UInt64(30 + k)))
-            var runs: [([Float], [Float], [Float])] = []
+            let b = try Tensor.randn([5], rng: RNG(seed: UInt64(40 + k)))
+            var runs: [([Float], [Float], [Float], [Float])] = []
             for threads in [1, 2, 3] {
                 ThreadPool.setDefaultThreads(threads)
-                let xv = try x.detach().requiresGrad(), wv = try w.detach().requiresGrad()
-                let y = try Tensor.conv2d(xv, wv, p)
+                let xv = try x.detach().requiresGrad(), wv = try w.detach().requiresGrad(), bv = try b.detach().requiresGrad()
+                let y = try Tensor.conv2d(xv, wv, bias: bv, p)
                 try (y * gout).sum().backward()
-                runs.append((y.toFloats(), xv.grad!.toFloats(), wv.grad!.toFloats()))
+                runs.append((y.toFloats(), xv.grad!.toFloats(), wv.grad!.toFloats(), bv.grad!.toFloats()))
                 if threads == 1 {
-                    assertClose(y, try referenceConv(x, w, nil, p), rtol: 1e-4, atol: 1e-4, "n=\(n) forward")
+                    assertClose(y, try referenceConv(x, w, b, p), rtol: 1e-4, atol: 1e-4, "n=\(n) forward")
+                    // bias gradient: gout summed over images and positions
+                    let gv = gout.toDoubles()
+                    var want = [Double](repeating: 0, count: 5)
+                    for (i, v) in gv.enumerated() { want[(i / 16) % 5] += v }
+                    assertClose(bv.grad!, want, rtol: 1e-5, atol: 1e-4)
                     // weight gradient: the sum over images of each image's own gradient
                     var perImage = [Double](repeating: 0, count: w.count)
                     for i in 0..<n {
@@ -80,6 +86,7 @@ final class NNKernelTests: XCTestCase {
             XCTAssertEqual(runs[0].1, runs[1].1, "n=\(n): input gradient differs between 1 and 2 threads")
             XCTAssertEqual(runs[0].2, runs[1].2, "n=\(n): weight gradient differs between 1 and 2 threads")
             XCTAssertEqual(runs[0].2, runs[2].2, "n=\(n): weight gradient differs between 1 and 3 threads")
+            XCTAssertEqual(runs[0].3, runs[2].3, "n=\(n): bias gradient differs between 1 and 3 threads")
         }
     }
 

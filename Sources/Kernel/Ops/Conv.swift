@@ -158,9 +158,10 @@ extension Tensor {
             let needX = input.requiresGrad, needW = weight.requiresGrad
             let dx = needX ? Tensor.zeros(valid: input.shape) : nil
             let dw = needW ? Tensor.zeros(valid: weight.shape) : nil
-            convBackward(x.fptr, wt.fptr, go.fptr, g, dx?.fptr, dw?.fptr)
+            let db = bias?.requiresGrad == true ? Tensor.zeros(valid: [cout]) : nil
+            convBackward(x.fptr, wt.fptr, go.fptr, g, dx?.fptr, dw?.fptr, db?.fptr)
             var grads: [Tensor?] = [dx, dw]
-            if bias != nil { grads.append(try go.sum(axes: [0, 2, 3])) }
+            if bias != nil { grads.append(db) }
             return grads
         }), inputs)
     }
@@ -194,16 +195,19 @@ func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: U
     }
 }
 
-/// dx (if non-nil) gets the input gradient; dw (if non-nil) the weight gradient. Weight
-/// gradients are accumulated per chunk and then summed in chunk order, so the result does not
-/// depend on the thread count.
+/// dx (if non-nil) gets the input gradient, dw (if non-nil) the weight gradient and db (if
+/// non-nil) the bias gradient. Weight and bias gradients are accumulated per chunk and then summed
+/// in chunk order, so the result does not depend on the thread count. The bias gradient is taken
+/// while gout is gathered, instead of a separate strided reduction over all of gout.
 func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: UnsafePointer<Float>,
-                  _ g: ConvGeom, _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?) {
+                  _ g: ConvGeom, _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?,
+                  _ db: UnsafeMutablePointer<Float>? = nil) {
     let chunk = convChunk(g)
     let nChunks = (g.n + chunk - 1) / chunk
     let wsize = g.cout * g.k
     let partial = dw != nil ? UnsafeMutablePointer<Float>.allocate(capacity: nChunks * wsize) : nil
-    defer { partial?.deallocate() }
+    let partialB = db != nil ? UnsafeMutablePointer<Double>.allocate(capacity: nChunks * g.cout) : nil
+    defer { partial?.deallocate(); partialB?.deallocate() }
     ThreadPool.shared.parallelFor(nChunks) { ci in
         let img0 = ci * chunk, b = Swift.min(chunk, g.n - img0)
         let cols = b * g.hw
@@ -215,6 +219,19 @@ func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: 
             for co in 0..<g.coutG {
                 for bi in 0..<b {
                     (go + co * cols + bi * g.hw).update(from: gout + ((img0 + bi) * g.cout + gi * g.coutG + co) * g.hw, count: g.hw)
+                }
+                if let pb = partialB {
+                    // 8 interleaved partial sums, in a fixed order
+                    var acc = SIMD8<Float>()
+                    let row = go + co * cols
+                    var j = 0
+                    while j + 8 <= cols {
+                        acc += UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    var sum = Double(acc.sum())
+                    while j < cols { sum += Double(row[j]); j += 1 }
+                    pb[ci * g.cout + gi * g.coutG + co] = sum
                 }
             }
             if let part = partial {
@@ -235,6 +252,13 @@ func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: 
         for ci in 0..<nChunks {
             let src = part + ci * wsize
             for i in 0..<wsize { dw[i] += src[i] }
+        }
+    }
+    if let db = db, let pb = partialB {
+        for co in 0..<g.cout {
+            var sum = 0.0
+            for ci in 0..<nChunks { sum += pb[ci * g.cout + co] }
+            db[co] = Float(sum)
         }
     }
 }
