@@ -129,6 +129,9 @@ final class GEMMTests: XCTestCase {
         check(p, "multi-block")
         let q = Problem(true, true, 150, 40, 700, pad: 0, alpha: 1, beta: 1, rng: &rng)
         check(q, "multi-k trans")
+        // Threads split M and share packed B blocks: several N blocks and several K blocks.
+        let r = Problem(false, true, 1300, 3100, 400, pad: 1, alpha: 1, beta: 0.5, rng: &rng)
+        check(r, "shared B, multi-block")
     }
 
     func testAlphaBeta() {

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 COREG = os.path.join(ROOT, ".build", "release", "coreg")
 GEMM_SHAPES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
                (131072, 576, 64), (32768, 1152, 128), (8192, 2304, 256)]
-TRAIN_CASES = [("cnn_small", "1x28x28", 10), ("cnn_small", "3x32x32", 10), ("preact_resnet18", "3x32x32", 3)]
+TRAIN_CASES = [("cnn_small", "1x28x28", 30), ("cnn_small", "3x32x32", 30), ("preact_resnet18", "3x32x32", 3)]
 
 
 def env_for(threads):
@@ -43,10 +43,13 @@ print('{"gflops": %f}' % (2.0 * m * n * k / med / 1e9))
 """
 
 
-def gemm_rows(threads, rounds, repeats):
+def gemm_rows(threads, rounds, repeats_min):
     rows = []
     for (m, k, n) in GEMM_SHAPES:
         ours, ref = [], []
+        # At least ~20 GFLOP of timed work per measurement: a few repeats of a 256³ product
+        # (0.2 ms each on 2 threads) mostly time the second core waking up, on both sides.
+        repeats = max(repeats_min, -(-20_000_000_000 // (2 * m * n * k)))
         for _ in range(rounds):
             ours += [r["gflops"] for r in run_json([COREG, "bench", "gemm", "--m", str(m), "--n", str(n), "--k", str(k),
                                                       "--threads", str(threads), "--repeats", str(repeats), "--json"], env_for(threads))]
@@ -89,7 +92,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=5, help="minimum timed repeats per GEMM measurement (more for small shapes)")
     ap.add_argument("--only", choices=["gemm", "train"])
     a = ap.parse_args()
     if not os.path.exists(COREG):
