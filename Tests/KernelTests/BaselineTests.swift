@@ -99,12 +99,21 @@ final class BaselineTests: XCTestCase {
         // λ = 1 ignores the candidates: p itself
         assertClose(try Baselines.alimTargets(p, y, lambda: 1, scale: true), [0.1, 0.2, 0.3, 0.4], rtol: 1e-5)
         XCTAssertThrowsError(try Baselines.alimTargets(p, y, lambda: 0, scale: true))
-        // adaptive λ: S = {0}; ratios max_¬S / max_S = 0.8, 0.125, 2.0, 0.5 → sorted (0.125, 0.5, 0.8, 2)
-        let pp = try Tensor([[0.5, 0.1, 0.4], [0.8, 0.1, 0.1], [0.25, 0.5, 0.25], [0.6, 0.3, 0.1]] as [[Float]])
+        // adaptive λ: S = {0}; margins max_S / max_¬S = 0.8, 0.25, 0.5, 18 → sorted (0.25, 0.5, 0.8, 18);
+        // λ is the ⌊4η⌋-th, so that the ⌊4η⌋ samples below it let a non-candidate win
+        let pp = try Tensor([[0.4, 0.5, 0.1], [0.2, 0.8, 0], [0.3, 0.6, 0.1], [0.9, 0.05, 0.05]] as [[Float]])
         let yy = try Tensor([[1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]] as [[Float]])
-        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.5), 0.8, accuracy: 1e-6)   // index ⌊4·0.5⌋ = 2
-        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.75), 0.5, accuracy: 1e-6)  // index 1
-        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.25), 1, accuracy: 1e-6)    // 2.0, clamped
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.1), 0.25, accuracy: 1e-6)  // index 0
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.25), 0.5, accuracy: 1e-6)  // index 1
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.5), 0.8, accuracy: 1e-6)   // index 2
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.75), 1, accuracy: 1e-6)    // 18, clamped
+        // with λ = 0.5 exactly one sample (margin 0.25) gets a non-candidate target
+        let lam = try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0.25)
+        assertClose(try Baselines.alimTargets(pp, yy, lambda: lam, scale: false), [1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0])
+        // all the mass on the candidates: an infinite margin, never chosen below the top
+        let sure = try Tensor([[1, 0, 0], [0.2, 0.8, 0]] as [[Float]]), ys = try Tensor([[1, 0, 0], [1, 0, 0]] as [[Float]])
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(sure, ys, noiseRate: 0.5), 1, accuracy: 1e-6)   // ∞, clamped
+        XCTAssertEqual(try Baselines.alimAdaptiveLambda(sure, ys, noiseRate: 0.4), 0.25, accuracy: 1e-6)
         XCTAssertEqual(try Baselines.alimAdaptiveLambda(pp, yy, noiseRate: 0), 0)
     }
 

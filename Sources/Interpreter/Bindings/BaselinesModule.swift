@@ -49,7 +49,7 @@ func registerBaselinesModule(_ r: Registry) {
         guard v == "onehot" || v == "scale" else { throw a.argumentError(3, "variant must be \"onehot\" or \"scale\", got \"\(v)\"") }
         return wrap(try Baselines.alimTargets(try t(a, 0, "probs"), try t(a, 1, "candidates"), lambda: try a.double(2), scale: v == "scale"))
     }
-    m.add("alim_lambda(probs: tensor, candidates, noise_rate: float)", doc: "ALIM's adaptive λ: the (1 − η)-quantile of max_{¬S} p / max_S p over the samples.") { a in
+    m.add("alim_lambda(probs: tensor, candidates, noise_rate: float)", doc: "ALIM's adaptive λ: the ⌊N·η⌋-th smallest margin max_S p / max_{¬S} p over the samples, clamped to [0, 1].") { a in
         .float(try Baselines.alimAdaptiveLambda(try t(a, 0, "probs"), try t(a, 1, "candidates"), noiseRate: try a.double(2)))
     }
     m.add("kd_loss(logits: tensor, soft: tensor, T: float = 1)", doc: "KD (Hinton et al. 2015): T²·KL(q_T ‖ softmax(z/T)), q_T ∝ q^(1/T), batch mean.") { a in

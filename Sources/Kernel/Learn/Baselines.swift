@@ -163,27 +163,29 @@ public enum Baselines {
         }
     }
 
-    /// ALIM's adaptive λ (Xu et al. 2023, §3.3): with r_i = max_{j∉S} p_ij / max_{j∈S} p_ij, λ is the
-    /// (1 − η)-quantile of r over the training set (η the estimated noise rate), so that about a
-    /// fraction η of samples let a non-candidate win. Clamped to [0, 1].
+    /// ALIM's adaptive λ (Xu et al. 2023; `piror_auto` case 1 of the authors' `train_merge.py`):
+    /// with the margin m_i = max_{j∈S} p_ij / max_{j∉S} p_ij, λ is the ⌊N·η⌋-th smallest margin
+    /// (η the estimated noise rate), so that a non-candidate outweighs the candidates, λ·max_{∉S} p >
+    /// max_S p, for the fraction η of samples with the smallest margins. Clamped to [0, 1] (the
+    /// authors' `--max1`, used in all their commands); η = 0 gives λ = 0 (plain PLL).
     public static func alimAdaptiveLambda(_ probs: Tensor, _ candidates: Tensor, noiseRate eta: Double) throws -> Double {
         try CoReg.checkPair("alim_lambda", probs, candidates)
         guard (0...1).contains(eta) else { throw TensorError("alim_lambda", "noise rate must be in [0, 1], got \(eta)") }
         let p = try probs.detach().to(.float32).contiguous(), y = try candidates.to(.float32).contiguous()
         let (n, c) = (p.shape[0], p.shape[1])
-        guard n > 0 else { return 0 }
-        var ratios = [Double](repeating: 0, count: n)
+        guard n > 0, eta > 0 else { return 0 }
+        var margins = [Double](repeating: 0, count: n)
         for i in 0..<n {
             var inS: Float = 0, outS: Float = 0
             for j in 0..<c {
                 let v = p.fptr[i * c + j]
                 if y.fptr[i * c + j] > 0 { inS = Swift.max(inS, v) } else { outS = Swift.max(outS, v) }
             }
-            ratios[i] = inS > 0 ? Double(outS / inS) : 1
+            margins[i] = outS > 0 ? Double(inS / outS) : .infinity
         }
-        ratios.sort()
-        let k = Swift.min(n - 1, Swift.max(0, Int((Double(n) * (1 - eta)).rounded(.down))))
-        return Swift.min(1, Swift.max(0, eta <= 0 ? 0 : ratios[k]))
+        margins.sort()
+        let k = Swift.min(n - 1, Int((Double(n) * eta).rounded(.down)))
+        return Swift.min(1, Swift.max(0, margins[k]))
     }
 
     // MARK: KD (Hinton, Vinyals and Dean 2015)
