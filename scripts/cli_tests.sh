@@ -54,6 +54,14 @@ if [ "$rows" = 19 ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL co
 for m in coreg partial_ce proden cc rc lwc lws cavl pico cr_dpll papi pico_plus irnet alim_onehot alim_scale kd dividemix; do
   if [ -s "$tmp/cmp/$m/results.json" ] && [ -s "$tmp/cmp/$m/log.csv" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL compare-$m: no results.json/log.csv"; fi
 done
+# resuming: reuse=true reads back every finished method (nothing is retrained); a changed argument
+# does not match; run_missing=false tabulates what exists and lists the rest
+A="data=embedded subset=$tmp/s300.npy epochs=2 warmup=1 batch=32 threads=1 out=$tmp/cmp reuse=true"
+check compare-reuse 0 $bin run scripts/compare.coreg methods=cc,rc,pico $A
+expect_text compare-reuse-cc '==== cc: reusing .*/cc/results.json'
+if grep -qE '^==== [a-z_]+ → ' <<<"$out"; then fail=$((fail+1)); echo "FAIL compare-reuse-nothing-run: a method was rerun"; else pass=$((pass+1)); fi
+check compare-only-existing 0 $bin run scripts/compare.coreg methods=cc,rc $A lr=0.02 run_missing=false
+expect_text compare-only-existing-text 'Not run yet: CC, RC\.'
 # ablation grids: the Table 4 switches, and a share of a given subset
 check ablate-switches 0 $bin run scripts/ablate.coreg grid=switches data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 start_cont=0 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
