@@ -88,10 +88,11 @@ struct Bench: ParsableCommand {
             emit(common.json, ["bench": "train", "model": model, "batch": batch, "input": input, "threads": common.threadCount,
                                "train_step_ms": r.trainStepSeconds * 1e3, "infer_ms": r.inferSeconds * 1e3,
                                "train_images_per_s": r.trainImagesPerSecond, "infer_images_per_s": r.inferImagesPerSecond,
-                               "rss_after_warmup_mib": r.rssAfterWarmupMiB, "rss_end_mib": r.rssEndMiB],
-                 String(format: "%@ batch %d input %@ threads %d: train %.1f images/s (%.1f ms/step), inference %.1f images/s; RSS %.0f MiB after warm-up, %.0f MiB at the end",
+                               "rss_after_warmup_mib": r.rssAfterWarmupMiB, "rss_end_mib": r.rssEndMiB,
+                               "pool_misses_per_step": r.poolMissesPerStep],
+                 String(format: "%@ batch %d input %@ threads %d: train %.1f images/s (%.1f ms/step), inference %.1f images/s; RSS %.0f MiB after warm-up, %.0f MiB at the end; %.1f pool misses/step",
                         model as NSString, batch, input as NSString, common.threadCount, r.trainImagesPerSecond,
-                        r.trainStepSeconds * 1e3, r.inferImagesPerSecond, r.rssAfterWarmupMiB, r.rssEndMiB))
+                        r.trainStepSeconds * 1e3, r.inferImagesPerSecond, r.rssAfterWarmupMiB, r.rssEndMiB, r.poolMissesPerStep))
         }
     }
 

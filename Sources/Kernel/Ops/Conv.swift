@@ -174,9 +174,9 @@ func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: U
     ThreadPool.shared.parallelFor(nChunks) { ci in
         let img0 = ci * chunk, b = Swift.min(chunk, g.n - img0)
         let cols = b * g.hw
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.k * cols)
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.coutG * cols)
-        defer { col.deallocate(); tmp.deallocate() }
+        let col = scratch(Float.self, g.k * cols)
+        let tmp = scratch(Float.self, g.coutG * cols)
+        defer { releaseScratch(col, g.k * cols); releaseScratch(tmp, g.coutG * cols) }
         for gi in 0..<g.groups {
             im2col(x, g, img0: img0, b: b, c0: gi * g.cinG, col)
             sgemm(transA: false, transB: false, m: g.coutG, n: cols, k: g.k, alpha: 1,
@@ -205,15 +205,18 @@ func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: 
     let chunk = convChunk(g)
     let nChunks = (g.n + chunk - 1) / chunk
     let wsize = g.cout * g.k
-    let partial = dw != nil ? UnsafeMutablePointer<Float>.allocate(capacity: nChunks * wsize) : nil
-    let partialB = db != nil ? UnsafeMutablePointer<Double>.allocate(capacity: nChunks * g.cout) : nil
-    defer { partial?.deallocate(); partialB?.deallocate() }
+    let partial = dw != nil ? scratch(Float.self, nChunks * wsize) : nil
+    let partialB = db != nil ? scratch(Double.self, nChunks * g.cout) : nil
+    defer {
+        if let p = partial { releaseScratch(p, nChunks * wsize) }
+        if let p = partialB { releaseScratch(p, nChunks * g.cout) }
+    }
     ThreadPool.shared.parallelFor(nChunks) { ci in
         let img0 = ci * chunk, b = Swift.min(chunk, g.n - img0)
         let cols = b * g.hw
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.k * cols)
-        let go = UnsafeMutablePointer<Float>.allocate(capacity: g.coutG * cols)
-        defer { col.deallocate(); go.deallocate() }
+        let col = scratch(Float.self, g.k * cols)
+        let go = scratch(Float.self, g.coutG * cols)
+        defer { releaseScratch(col, g.k * cols); releaseScratch(go, g.coutG * cols) }
         for gi in 0..<g.groups {
             // gather gout for this group into (coutG, b·hw)
             for co in 0..<g.coutG {

@@ -29,6 +29,8 @@ public enum TrainBench {
         /// Resident set size after the warm-up steps and after the last training step (MiB).
         public let rssAfterWarmupMiB: Double
         public let rssEndMiB: Double
+        /// Buffer-pool misses (fresh allocations) per timed training step: 0 once the pool is warm.
+        public let poolMissesPerStep: Double
         public var trainImagesPerSecond: Double { Double(batch) / trainStepSeconds }
         public var inferImagesPerSecond: Double { Double(batch) / inferSeconds }
     }
@@ -47,6 +49,7 @@ public enum TrainBench {
         let opt = try SGD(model.parameters(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4)
         var trainTimes: [Double] = []
         var rssWarm = residentMiB()
+        var missesWarm = BufferPool.shared.misses
         model.train()
         for i in 0..<(warmup + steps) {
             try Interrupt.check()
@@ -57,9 +60,10 @@ public enum TrainBench {
             try opt.step()
             let dt = monotonicSeconds() - t0
             if i >= warmup { trainTimes.append(dt); progress?(trainTimes.count, 2 * steps) }
-            if i == warmup - 1 { rssWarm = residentMiB() }
+            if i == warmup - 1 { rssWarm = residentMiB(); missesWarm = BufferPool.shared.misses }
         }
         let rssEnd = residentMiB()
+        let missesPerStep = Double(BufferPool.shared.misses - missesWarm) / Double(steps)
         var inferTimes: [Double] = []
         model.eval()
         for i in 0..<(warmup + steps) {
@@ -71,7 +75,7 @@ public enum TrainBench {
         }
         return Result(model: name, batch: batch, input: input, threads: threads,
                       trainStepSeconds: median(trainTimes), inferSeconds: median(inferTimes),
-                      rssAfterWarmupMiB: rssWarm, rssEndMiB: rssEnd)
+                      rssAfterWarmupMiB: rssWarm, rssEndMiB: rssEnd, poolMissesPerStep: missesPerStep)
     }
 }
 

@@ -71,3 +71,13 @@ public final class BufferPool: @unchecked Sendable {
         return cachedBytes
     }
 }
+
+/// Scratch memory from the shared pool, for kernels' temporaries (im2col buffers, per-chunk
+/// partials): large ones would otherwise be mmap'd, page-faulted in and unmapped on every call.
+@inline(__always) func scratch<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+    BufferPool.shared.take(byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: Swift.max(count, 1))
+}
+
+@inline(__always) func releaseScratch<T>(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+    BufferPool.shared.give(UnsafeMutableRawPointer(p), byteCount: Swift.max(count, 1) * MemoryLayout<T>.stride)
+}
