@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// 2-D convolution (NCHW), through im2col + GEMM over chunks of images. Supports stride,
 /// padding, dilation and groups (depthwise included). Forward and both backward passes use
 /// the same column layout: col[K = Cin/g·kh·kw, b·Ho·Wo] for a chunk of b images.
@@ -28,18 +34,28 @@ struct ConvGeom {
     var hw: Int { ho * wo }
 }
 
-/// Images per GEMM chunk: at most enough columns (~4096) to keep the column buffer in cache,
-/// and equal-sized chunks whose count is a multiple of 4 (when there are ≥ 4 images), so that
-/// 1, 2 and 4 threads get the same work each. The split depends only on the geometry, never on
-/// the thread count, so results do not change with threads: a 28×28 net's 7×7 layer used to get
-/// chunks of 83 and 45 images and left one of two threads idle a third of the time; a 4×4 layer
-/// at batch 128 used to be a single chunk, run on one thread.
+/// Images per GEMM chunk: at most ~4096 columns, and a column buffer (k × columns floats) of at
+/// most `convColumnBudget` floats, so that it stays in the last-level cache while the GEMM packs
+/// it (one per thread). Chunks are equal-sized and their count is a multiple of 4 (when there are
+/// ≥ 4 images), so that 1, 2 and 4 threads get the same work each. The split depends only on the
+/// geometry, never on the thread count, so results do not change with threads: a 28×28 net's 7×7
+/// layer used to get chunks of 83 and 45 images and left one of two threads idle a third of the
+/// time; a 4×4 layer at batch 128 used to be a single chunk, run on one thread.
 func convChunk(_ g: ConvGeom) -> Int {
-    let most = Swift.max(1, Swift.min(g.n, 4096 / Swift.max(g.hw, 1)))
+    let byColumns = 4096 / Swift.max(g.hw, 1)
+    let byBuffer = convColumnBudget / Swift.max(g.k * g.hw, 1)
+    let most = Swift.max(1, Swift.min(g.n, byColumns, byBuffer))
     var count = (g.n + most - 1) / most
     if g.n >= 4 { count = (Swift.max(count, 4) + 3) / 4 * 4 }
     return (g.n + count - 1) / count
 }
+
+/// Floats in one chunk's column buffer at most (COREG_CONV_COLUMN_FLOATS overrides it, for
+/// benchmarks; changing it moves the weight gradient's last digits, as the chunk order does).
+let convColumnBudget: Int = {
+    if let e = getenv("COREG_CONV_COLUMN_FLOATS"), let v = Int(String(cString: e)), v > 0 { return v }
+    return 1 << 20   // 4 MiB: two threads' buffers stay in the 32 MiB L3 (preact_resnet18's 8×8 layers had 38 MB ones)
+}()
 
 /// col[(c·kh + i)·kw + j, img·hw + oy·wo + ox] = x[img, c0 + c, oy·sh − ph + i·dh, ox·sw − pw + j·dw]
 /// x: (n, cin, h, w) contiguous; col: (k, b·hw)
