@@ -44,17 +44,20 @@ final class NNKernelTests: XCTestCase {
     }
 
     /// Batches large enough to be split into several image chunks (small planes put up to 256
-    /// images in a chunk, and the chunk count is rounded up to a multiple of 4): the output
-    /// matches the direct convolution, the weight gradient (summed over chunks) matches the sum of
-    /// per-image gradients, and all three are bitwise the same on 1, 2 and 3 threads.
+    /// images in a chunk, and the chunk count is rounded up to a multiple of 4; the last case has
+    /// a 1,440 × 100 column block per image, so the 4 MiB column budget splits its 40 images into
+    /// 8 chunks of 5 where the column count alone would give 4 of 10): the output matches the
+    /// direct convolution, the weight gradient (summed over chunks) matches the sum of per-image
+    /// gradients, and all three are bitwise the same on 1, 2 and 3 threads.
     func testConvChunkedBatchesAndThreadCounts() throws {
         let saved = ThreadPool.shared.threads
         defer { ThreadPool.setDefaultThreads(saved) }
-        for (k, n) in [5, 9, 130].enumerated() {
+        for (k, (n, cin, side)) in [(5, 3, 4), (9, 3, 4), (130, 3, 4), (40, 160, 10)].enumerated() {
             let p = Conv2dParams(padding: (1, 1))
-            let x = try Tensor.randn([n, 3, 4, 4], rng: RNG(seed: UInt64(10 + k)))
-            let w = try Tensor.randn([5, 3, 3, 3], rng: RNG(seed: UInt64(20 + k)))
-            let gout = try Tensor.randn([n, 5, 4, 4], rng: RNG(seed: UInt64(30 + k)))
+            let hw = side * side
+            let x = try Tensor.randn([n, cin, side, side], rng: RNG(seed: UInt64(10 + k)))
+            let w = try Tensor.randn([5, cin, 3, 3], rng: RNG(seed: UInt64(20 + k)))
+            let gout = try Tensor.randn([n, 5, side, side], rng: RNG(seed: UInt64(30 + k)))
             let b = try Tensor.randn([5], rng: RNG(seed: UInt64(40 + k)))
             var runs: [([Float], [Float], [Float], [Float])] = []
             for threads in [1, 2, 3] {
@@ -68,7 +71,7 @@ final class NNKernelTests: XCTestCase {
                     // bias gradient: gout summed over images and positions
                     let gv = gout.toDoubles()
                     var want = [Double](repeating: 0, count: 5)
-                    for (i, v) in gv.enumerated() { want[(i / 16) % 5] += v }
+                    for (i, v) in gv.enumerated() { want[(i / hw) % 5] += v }
                     assertClose(bv.grad!, want, rtol: 1e-5, atol: 1e-4)
                     // weight gradient: the sum over images of each image's own gradient
                     var perImage = [Double](repeating: 0, count: w.count)
