@@ -44,6 +44,11 @@ check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote
 # the method script end to end: a tiny run, stopped and resumed, gives identical numbers
 check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"; expect_text coreg-resume-text 'are identical'
 check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
+# the training view: strong is accepted and changes the run; an unknown view names the choices
+check partial-ce-strong 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 view=strong out="$tmp/pce_strong"
+loss_col() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "loss") c = i; next } { print $c }' "$1"; }
+if [ -n "$(loss_col "$tmp/pce/log.csv")" ] && [ "$(loss_col "$tmp/pce/log.csv")" != "$(loss_col "$tmp/pce_strong/log.csv")" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL partial-ce-strong-differs: the strong view gave the weak view's training loss"; fi
+check partial-ce-bad-view 70 $bin run scripts/baselines/partial_ce.coreg epochs=1 view=bogus out="$tmp/pce_bad"; expect_text partial-ce-bad-view-text 'views are "weak", "strong" or "test", got "bogus"'
 # every method of the comparison, 2 epochs on 300 images, through one compare.coreg run
 check make-subset 0 $bin run scripts/data/make_subset.coreg data=embedded n=300 out="$tmp/s300.npy"; expect_text make-subset-text '300 of 10000 training indices \(30 per class\)'
 check compare-all 0 $bin run scripts/compare.coreg data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/cmp"
