@@ -52,6 +52,30 @@ final class BaselinesBindingTests: XCTestCase {
         XCTAssertTrue(r.rendered.contains("crdpll_target' (expected list, got tensor)"), r.rendered)
     }
 
+    func testDivideMixFromScripts() throws {
+        let r = Recorder()
+        let s = Session(host: r.host, registry: coregRegistry())
+        // refinement: p̄ = (0.2, 0.2, 0.2, 0.4), label 3, w 0.5 → (0.1, 0.1, 0.1, 0.7) → squared / 0.52 → 49/52 = 0.94231
+        // co-guessing of two mirrored rows at T 1 → uniform; penalty of p = (0.1, 0.2, 0.3, 0.4) is
+        // Σ 0.25 ln(0.25 / p) = 0.12178; loss with row 0 labelled (e₃) and row 1 (e₀) unlabelled: −ln 0.4 + 2·0.125 = 1.16629
+        let result = s.evaluate("""
+        let z = tensor([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]]).log()
+        let p = z.softmax(axis = 1)
+        let y = tensor([[0.0, 0.0, 0.0, 1.0]])
+        let tx = baselines.dividemix_refine(tensor([0.5]), y, [p[0:1], tensor([[0.3, 0.2, 0.1, 0.4]])], T = 0.5)
+        let tu = baselines.dividemix_coguess([p[0:1], p[1:2]], T = 1.0)
+        let l = baselines.dividemix_loss(z, tensor([[0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0]]), 1, 2.0)
+        [format(tx[0, 3].item(), ".5f"), map(fn(x) => format(x, ".2f"), tu[0].tolist()),
+         format(baselines.prior_penalty(z[0:1]).item(), ".5f"), format(l.loss.item(), ".5f"), format(l.lu.item(), ".4f")]
+        """)
+        guard case .value(let v?) = result else { return XCTFail("no value: \(r.rendered)") }
+        XCTAssertEqual(v.reprString, "[\"0.94231\", [\"0.25\", \"0.25\", \"0.25\", \"0.25\"], \"0.12178\", \"1.16629\", \"0.1250\"]", r.rendered)
+        _ = s.evaluate("baselines.dividemix_loss(zeros(2, 3), zeros(2, 3), 5, 1.0)")
+        XCTAssertTrue(r.rendered.contains("dividemix_loss") && r.rendered.contains("labelled"), r.rendered)
+        _ = s.evaluate("baselines.dividemix_coguess([], T = 0.5)")
+        XCTAssertTrue(r.rendered.contains("dividemix_coguess"), r.rendered)
+    }
+
     func testArgumentErrors() {
         let r = Recorder()
         let s = Session(host: r.host, registry: coregRegistry())

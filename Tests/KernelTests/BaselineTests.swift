@@ -142,6 +142,54 @@ final class BaselineTests: XCTestCase {
         XCTAssertThrowsError(try Baselines.perSampleCE(try logits(), try Tensor([1, 2] as [Float])))
     }
 
+    func testDivideMixRefineAndCoGuess() throws {
+        // row 0: views (0.1, 0.2, 0.3, 0.4) and (0.3, 0.2, 0.1, 0.4) → p̄ (0.2, 0.2, 0.2, 0.4); label 3, w 0.5
+        //   → (0.1, 0.1, 0.1, 0.7); T 0.5 squares: (0.01, 0.01, 0.01, 0.49) / 0.52
+        // row 1: both views (0.4, 0.3, 0.2, 0.1), w 0 → p̄; squared (0.16, 0.09, 0.04, 0.01) / 0.30
+        let v2 = try Tensor([[0.3, 0.2, 0.1, 0.4], [0.4, 0.3, 0.2, 0.1]] as [[Float]])
+        let y = try Tensor([[0, 0, 0, 1], [1, 0, 0, 0]] as [[Float]])
+        let w = Tensor([0.5, 0] as [Float])
+        let r = try Baselines.dividemixRefine(w: w, labels: y, views: [try probs(), v2], T: 0.5)
+        assertClose(r, [1.0 / 52, 1.0 / 52, 1.0 / 52, 49.0 / 52, 16.0 / 30, 9.0 / 30, 4.0 / 30, 1.0 / 30], rtol: 1e-5)
+        // w 1 keeps the label whatever the views say
+        assertClose(try Baselines.dividemixRefine(w: Tensor([1, 1] as [Float]), labels: y, views: [try probs()], T: 0.5), [0, 0, 0, 1, 1, 0, 0, 0])
+        // co-guessing over [p0, p1, p1, p1] (row 0): (0.1 + 3·0.4, 0.2 + 3·0.3, 0.3 + 3·0.2, 0.4 + 3·0.1) / 4
+        let p = try probs()
+        let g = try Baselines.dividemixCoGuess([p, p.flip([0]), p.flip([0]), p.flip([0])], T: 0.5)
+        let m = [1.3, 1.1, 0.9, 0.7].map { $0 / 4 }, sq = m.map { $0 * $0 }, z = sq.reduce(0, +)
+        assertClose(try g.slice(axis: 0, start: 0, end: 1).reshape([4]), sq.map { $0 / z }, rtol: 1e-5)
+        // T 1 is the plain mean
+        assertClose(try Baselines.dividemixCoGuess([p, p.flip([0])], T: 1), [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], rtol: 1e-5)
+        XCTAssertThrowsError(try Baselines.dividemixCoGuess([], T: 0.5))
+        XCTAssertThrowsError(try Baselines.dividemixRefine(w: w, labels: y, views: [try Tensor.zeros([2, 3])], T: 0.5))
+    }
+
+    func testDivideMixPriorPenaltyAndLoss() throws {
+        // one row p = (0.1, 0.2, 0.3, 0.4): Σ 0.25 ln(0.25 / p_c); two mirrored rows average to uniform → 0
+        let z1 = try logits().slice(axis: 0, start: 0, end: 1)
+        let e = [0.1, 0.2, 0.3, 0.4].map { 0.25 * ln(0.25 / $0) }.reduce(0, +)
+        XCTAssertEqual(try Baselines.uniformPriorPenalty(z1).item(), e, accuracy: 1e-6)
+        XCTAssertEqual(try Baselines.uniformPriorPenalty(try logits()).item(), 0, accuracy: 1e-6)
+        // loss: row 0 labelled with target e₃ → L_x = −ln 0.4; row 1 unlabelled with target e₀
+        //   → L_u = ((0.4 − 1)² + 0.3² + 0.2² + 0.1²) / 4 = 0.125; penalty 0 → total −ln 0.4 + 2·0.125
+        let t = try Tensor([[0, 0, 0, 1], [1, 0, 0, 0]] as [[Float]])
+        let r = try Baselines.dividemixLoss(try logits(), targets: t, labelled: 1, lambdaU: 2)
+        XCTAssertEqual(try r.lx.item(), -ln(0.4), accuracy: 1e-5)
+        XCTAssertEqual(try r.lu.item(), 0.125, accuracy: 1e-6)
+        XCTAssertEqual(try r.total.item(), -ln(0.4) + 0.25, accuracy: 1e-5)
+        // everything labelled: no L_u, L_x over both rows (−ln 0.4 each)
+        let all = try Baselines.dividemixLoss(try logits(), targets: t, labelled: 2, lambdaU: 2)
+        XCTAssertEqual(try all.lu.item(), 0)
+        XCTAssertEqual(try all.total.item(), -ln(0.4), accuracy: 1e-5)
+        XCTAssertThrowsError(try Baselines.dividemixLoss(try logits(), targets: t, labelled: 0, lambdaU: 1))
+        XCTAssertThrowsError(try Baselines.dividemixLoss(try logits(), targets: t, labelled: 3, lambdaU: 1))
+        XCTAssertThrowsError(try Baselines.uniformPriorPenalty(Tensor([1, 2] as [Float])))
+        let t3 = try Tensor([[0, 0, 0, 1], [1, 0, 0, 0], [0.2, 0.3, 0.5, 0]] as [[Float]])
+        try gradCheck("dividemix_loss", [try away([3, 4], seed: 8)], tol: .smooth) {
+            try Baselines.dividemixLoss($0[0], targets: t3, labelled: 1, lambdaU: 3).total
+        }
+    }
+
     // MARK: PiCO+, CR-DPLL, IRNet, PaPi
 
     func testPiCOPlusReliable() throws {

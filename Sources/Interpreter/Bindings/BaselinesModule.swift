@@ -58,6 +58,23 @@ func registerBaselinesModule(_ r: Registry) {
     m.add("per_sample_ce(logits: tensor, labels: tensor)", doc: "−log p_{i,y_i} per sample (N), no gradient: DivideMix's division loss.") { a in
         wrap(try Baselines.perSampleCE(try t(a, 0, "logits"), try t(a, 1, "labels")))
     }
+    m.add("dividemix_refine(w: tensor, labels: tensor, views: list, T: float = 0.5)",
+          doc: "DivideMix (Li et al. 2020) label refinement: sharpen(w·y + (1 − w)·p̄, T), p̄ the mean of the network's predictions over the views, y one-hot (N, C), w (N); no gradient.") { a in
+        let vs = try a.list(2).items.map { try toTensor($0, what: "views") }
+        return wrap(try Baselines.dividemixRefine(w: try t(a, 0, "w"), labels: try t(a, 1, "labels"), views: vs, T: try a.double(3)))
+    }
+    m.add("dividemix_coguess(probs: list, T: float = 0.5)", doc: "DivideMix co-guessing: sharpen(mean of both networks' predictions over the views, T); no gradient.") { a in
+        let ps = try a.list(0).items.map { try toTensor($0, what: "probs") }
+        return wrap(try Baselines.dividemixCoGuess(ps, T: try a.double(1)))
+    }
+    m.add("prior_penalty(logits: tensor)", doc: "Σ_c π_c log(π_c / p̄_c), π uniform, p̄ the batch mean of softmax(z): DivideMix's regulariser.") { a in
+        wrap(try Baselines.uniformPriorPenalty(try t(a, 0, "logits")))
+    }
+    m.add("dividemix_loss(logits: tensor, targets: tensor, labelled: int, lambda_u: float)",
+          doc: "DivideMix on a mixed batch whose first `labelled` rows are the clean part: {loss = lx + λ_u·lu + penalty, lx (soft CE), lu (MSE on probabilities, 0 without unlabelled rows), penalty}.") { a in
+        let r = try Baselines.dividemixLoss(try t(a, 0, "logits"), targets: try t(a, 1, "targets"), labelled: try a.int(2), lambdaU: try a.double(3))
+        return record([("loss", wrap(r.total)), ("lx", wrap(r.lx)), ("lu", wrap(r.lu)), ("penalty", wrap(r.penalty))])
+    }
     m.add("pico_plus_reliable(distances: tensor, labels: tensor, ratio: float = 0.6, consistent: tensor? = nil)",
           doc: "PiCO+ (Wang et al. 2022b) reliable set: per pseudo-label class the ⌊ratio·n_c⌋ samples nearest their prototype (smallest distance), united with the `consistent` flags (nearest prototype ∈ S) → bool (N).") { a in
         wrap(try Baselines.picoPlusReliable(distances: try t(a, 0, "distances"), labels: try t(a, 1, "labels"), ratio: try a.double(2),

@@ -212,6 +212,60 @@ public enum Baselines {
         }
     }
 
+    /// DivideMix's label refinement of the clean part: p̄ = the mean of the network's predictions
+    /// over the views, ŷ = w·y + (1 − w)·p̄ with y the one-hot label and w the clean probability,
+    /// then sharpened at temperature T. views: K ≥ 1 tables (N, C); w: (N). No gradient.
+    public static func dividemixRefine(w: Tensor, labels y: Tensor, views: [Tensor], T: Double) throws -> Tensor {
+        let pbar = try meanOfViews("dividemix_refine", views, like: y)
+        return try Tensor.noGrad { try CoReg.sharpen(try CoReg.fusePartial(w: w.detach(), restricted: y.to(.float32), own: pbar), T: T).contiguous() }
+    }
+
+    /// DivideMix's co-guessing for the unlabelled part: the mean of both networks' predictions
+    /// over the views, sharpened at temperature T. probs: K ≥ 1 tables (N, C). No gradient.
+    public static func dividemixCoGuess(_ probs: [Tensor], T: Double) throws -> Tensor {
+        guard let first = probs.first else { throw TensorError("dividemix_coguess", "expected at least one prediction table") }
+        let p = try meanOfViews("dividemix_coguess", probs, like: first)
+        return try Tensor.noGrad { try CoReg.sharpen(p, T: T).contiguous() }
+    }
+
+    /// Σ_c π_c log(π_c / p̄_c) with π uniform and p̄ the batch mean of softmax(z): DivideMix's
+    /// regulariser that keeps a network from assigning every sample to a few classes.
+    public static func uniformPriorPenalty(_ logits: Tensor) throws -> Tensor {
+        guard logits.rank == 2, logits.shape[0] > 0, logits.shape[1] > 0 else {
+            throw TensorError("prior_penalty", "expected logits (N, C) with N, C ≥ 1, got \(shapeString(logits.shape))")
+        }
+        let prior = try Tensor.ones([logits.shape[1]]) / Double(logits.shape[1])
+        let pm = try logits.softmax(axis: 1).mean(axes: [0])
+        return try (prior * (prior / pm).log()).sum()
+    }
+
+    /// DivideMix's loss on a mixed batch whose first `labelled` rows are the clean part:
+    /// L_x = soft cross-entropy on those rows, L_u = mean squared error between the softmax and
+    /// the targets on the rest (0 when there is none), and total = L_x + λ_u·L_u + the prior
+    /// penalty over all rows.
+    public static func dividemixLoss(_ logits: Tensor, targets: Tensor, labelled nx: Int, lambdaU: Double) throws
+        -> (total: Tensor, lx: Tensor, lu: Tensor, penalty: Tensor) {
+        guard logits.rank == 2, logits.shape == targets.shape, nx >= 1, nx <= logits.shape[0] else {
+            throw TensorError("dividemix_loss", "expected logits and targets of one shape (N, C) and 1 ≤ labelled ≤ N, got \(shapeString(logits.shape)), \(shapeString(targets.shape)) and labelled \(nx)")
+        }
+        let n = logits.shape[0]
+        let lx = try Losses.softCrossEntropy(logits.slice(axis: 0, start: 0, end: nx), targets.slice(axis: 0, start: 0, end: nx))
+        let lu = nx < n ? try CoReg.mseOnProbs(logits.slice(axis: 0, start: nx, end: n), targets.slice(axis: 0, start: nx, end: n)) : try Tensor.zeros([])
+        let penalty = try uniformPriorPenalty(logits)
+        return (try lx + lu * lambdaU + penalty, lx, lu, penalty)
+    }
+
+    /// (Σ_k p_k) / K in the order given, after checking every table has `like`'s shape (N, C).
+    private static func meanOfViews(_ op: String, _ views: [Tensor], like: Tensor) throws -> Tensor {
+        guard let first = views.first else { throw TensorError(op, "expected at least one view") }
+        for v in views { try CoReg.checkPair(op, v, like) }
+        return try Tensor.noGrad {
+            var s = first.detach()
+            for v in views.dropFirst() { s = try s + v.detach() }
+            return try s / Double(views.count)
+        }
+    }
+
     // MARK: PiCO+ (Wang et al. 2022b)
 
     /// PiCO+'s distance-based reliable-set selection (Wang et al. 2022b, §5.1). Each sample has a
