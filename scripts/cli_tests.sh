@@ -72,6 +72,12 @@ check ablate-switches 0 $bin run scripts/ablate.coreg grid=switches data=embedde
 expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 check ablate-share 0 $bin run scripts/ablate.coreg grid=share values=0.5,1.0 data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test images\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
+# the view grid: Co-Reg on weak views trains differently from the paper's strong views; a bad view is refused
+check ablate-view 0 $bin run scripts/ablate.coreg grid=view data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
+expect_text ablate-view-table '\| weak \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
+csv_col() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$1"; }
+if [ -n "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" ] && [ "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" != "$(csv_col "$tmp/abl/view_strong/log.csv" loss0)" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL ablate-view-differs: weak views gave the strong views' training loss"; fi
+check coreg-bad-view 70 $bin run scripts/coreg.coreg epochs=1 view=test out="$tmp/cbad"; expect_text coreg-bad-view-text 'view must be "strong" or "weak", got "test"'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
 # the Quick start's main job, shrunk: its three-row table
 check quickstart-tiny 0 $bin run scripts/quickstart.coreg train=300 epochs=2 warmup=1 threads=1 out="$tmp/qs"
