@@ -50,6 +50,12 @@ final class FunctionDecl {
     var params: [Parameter]
     var body: [Stmt]
     var slotCount = 0
+    /// Whether the body (or a default value) reads a local of an enclosing function or block, so
+    /// that a closure must keep the frame it was made in (set by the resolver).
+    var capturesEnclosing = false
+    /// The slots of this function's frame that nested closures (or their default values) read:
+    /// the only ones that can be used after a call has returned.
+    var capturedSlots = Set<Int>()
     let span: Span
     let source: SourceFile
     init(name: String, params: [Parameter], body: [Stmt], span: Span, source: SourceFile) {

@@ -4,10 +4,19 @@
 final class Frame {
     var slots: [Value]
     let parent: Frame?
+    /// Live closures that captured this frame plus live frames whose parent it is: what can still
+    /// reach the frame once its call has returned (see `Evaluator.releaseCycles`).
+    var dependents = 0
     init(count: Int, parent: Frame?) {
         slots = [Value](repeating: .null, count: count)
         self.parent = parent
+        parent?.dependents += 1
+        Frame.live += 1
     }
+    deinit { parent?.dependents -= 1; Frame.live -= 1 }
+    /// Frames alive in the process (`sys.live_frames()`): a leak shows as a count that grows.
+    /// Frames are made and freed on the interpreter's thread only.
+    nonisolated(unsafe) static var live = 0
     @inline(__always) func ancestor(_ depth: Int) -> Frame {
         var f = self
         for _ in 0..<depth { f = f.parent! }

@@ -149,7 +149,7 @@ final class Evaluator {
             return try execFor(names, try eval(seqExpr, f), seqExpr.span, body, span, f)
         case .function(let r, let decl, let span):
             try tick(span)
-            try assign(r, .function(ScriptFunction(decl: decl, captured: f, globals: globals)), f, span)
+            try assign(r, .function(ScriptFunction(decl: decl, captured: decl.capturesEnclosing ? f : nil, globals: globals)), f, span)
         case .returnStmt(let e, let span):
             try tick(span)
             returnValue = try e.map { try eval($0, f) } ?? .null
@@ -399,7 +399,7 @@ final class Evaluator {
             }
             return .range(ScriptRange(start: x, stop: y))
         case .lambda(let decl, _):
-            return .function(ScriptFunction(decl: decl, captured: f, globals: globals))
+            return .function(ScriptFunction(decl: decl, captured: decl.capturesEnclosing ? f : nil, globals: globals))
         case .conditional(let c, let a, let b, let span):
             return try truthy(try eval(c, f), span) ? try eval(a, f) : try eval(b, f)
         }
@@ -539,6 +539,7 @@ final class Evaluator {
     private func callScript(_ fn: ScriptFunction, _ positional: [Value], _ keywords: [(String, Value)], _ span: Span) throws -> Value {
         let d = fn.decl
         let frame = Frame(count: d.slotCount, parent: fn.captured)
+        defer { releaseCycles(frame, d) }
         let params = d.params
         if positional.count > params.count {
             throw fail("'\(d.name)' takes \(params.count) argument\(params.count == 1 ? "" : "s") but \(positional.count) were given", span)
@@ -583,6 +584,36 @@ final class Evaluator {
             return v
         }
         return .null
+    }
+
+    /// A closure made in a call and kept in one of that call's locals captures the call's frame,
+    /// which holds the closure: a reference cycle that ARC never frees, and with it everything
+    /// else the frame held (a loader, a batch of images). After the call has returned:
+    /// 1. Only nested closures can still read the frame, and only the slots the resolver saw them
+    ///    read (`capturedSlots`); every other slot is cleared. That frees what an escaped
+    ///    closure does not need, and breaks the cycle of a closure kept in a slot no closure reads.
+    /// 2. If every live dependent of the frame (closures that captured it, frames made inside it)
+    ///    is a closure held by nothing but one of the frame's own slots, nothing outside can
+    ///    reach the frame any more: all its slots are cleared.
+    /// A closure that escaped (returned, stored in a list or a record) keeps what it reads.
+    private func releaseCycles(_ frame: Frame, _ decl: FunctionDecl) {
+        guard frame.dependents > 0 else { return }
+        for i in frame.slots.indices where !decl.capturedSlots.contains(i) { frame.slots[i] = .null }
+        guard frame.dependents > 0, !decl.capturedSlots.isEmpty else { return }
+        func capturesFrame(_ v: Value) -> Bool {
+            if case .function(let held) = v { return held.captured === frame }
+            return false
+        }
+        var internalOnly = 0
+        for i in frame.slots.indices where capturesFrame(frame.slots[i]) {
+            var moved = Value.null
+            swap(&moved, &frame.slots[i])
+            guard case .function(var fn) = moved else { continue }
+            moved = .null
+            if isKnownUniquelyReferenced(&fn) { internalOnly += 1 }
+            frame.slots[i] = .function(fn)
+        }
+        if internalOnly == frame.dependents { frame.slots.removeAll() }
     }
 
     // MARK: operators

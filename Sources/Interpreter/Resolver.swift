@@ -6,13 +6,18 @@ final class Resolver {
         var slotCount = 0
         let parent: Scope?
         let isMain: Bool
-        init(parent: Scope?, isMain: Bool) { self.parent = parent; self.isMain = isMain }
+        let function: FunctionDecl?
+        init(parent: Scope?, isMain: Bool, function: FunctionDecl? = nil) {
+            self.parent = parent; self.isMain = isMain; self.function = function
+        }
     }
 
     let globals: Globals
     let source: SourceFile
     var diagnostics: [Diagnostic] = []
     private var scope: Scope
+    private var localLookups = 0
+    private var resolvingDefaults = 0
 
     init(globals: Globals, source: SourceFile) {
         self.globals = globals; self.source = source
@@ -64,6 +69,12 @@ final class Resolver {
             for b in sc.blocks.reversed() {
                 if let hit = b[ref.name] {
                     ref.location = .local(depth: depth, slot: hit.slot)
+                    localLookups += 1
+                    if depth > 0 || resolvingDefaults > 0 { sc.function?.capturedSlots.insert(hit.slot) }
+                    // every function between here and the frame that holds the name must keep
+                    // its enclosing frame
+                    var inner: Scope? = scope
+                    for _ in 0..<depth { inner?.function?.capturesEnclosing = true; inner = inner?.parent }
                     return hit.mutable
                 }
             }
@@ -124,9 +135,14 @@ final class Resolver {
     }
 
     private func resolveFunction(_ decl: FunctionDecl) {
+        // default values are evaluated in the defining frame: one that reads a local needs it
+        let before = localLookups
+        resolvingDefaults += 1
         for p in decl.params { if let d = p.defaultValue { resolve(d) } }
+        resolvingDefaults -= 1
+        if localLookups != before { decl.capturesEnclosing = true }
         let enclosing = scope
-        scope = Scope(parent: enclosing, isMain: false)
+        scope = Scope(parent: enclosing, isMain: false, function: decl)
         scope.blocks.append([:])
         for p in decl.params { declare(p.ref, mutable: true, p.span) }
         for st in decl.body { resolve(st) }

@@ -150,7 +150,9 @@ public final class ScriptFunction {
     let globals: Globals
     init(decl: FunctionDecl, captured: Frame?, globals: Globals) {
         self.decl = decl; self.captured = captured; self.globals = globals
+        captured?.dependents += 1
     }
+    deinit { captured?.dependents -= 1 }
     public var name: String { decl.name }
     public var parameterNames: [String] { decl.params.map { $0.ref.name } }
 }

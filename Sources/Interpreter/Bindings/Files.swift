@@ -122,4 +122,5 @@ func registerFileModules(_ r: Registry) {
         return .null
     }
     sys.add("rss_mib()", doc: "Resident memory of the process in MiB.") { _ in .float(residentMiB()) }
+    sys.add("live_frames()", doc: "Function-call frames still alive (those of running calls and those closures keep): a count that grows across calls is a leak.") { _ in .int(Frame.live) }
 }
