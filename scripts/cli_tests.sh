@@ -46,8 +46,9 @@ check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"
 check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
 # the training view: strong is accepted and changes the run; an unknown view names the choices
 check partial-ce-strong 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 view=strong out="$tmp/pce_strong"
-loss_col() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "loss") c = i; next } { print $c }' "$1"; }
-if [ -n "$(loss_col "$tmp/pce/log.csv")" ] && [ "$(loss_col "$tmp/pce/log.csv")" != "$(loss_col "$tmp/pce_strong/log.csv")" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL partial-ce-strong-differs: the strong view gave the weak view's training loss"; fi
+# one column of a log.csv by name (empty when the column is missing)
+csv_col() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$1"; }
+if [ -n "$(csv_col "$tmp/pce/log.csv" loss)" ] && [ "$(csv_col "$tmp/pce/log.csv" loss)" != "$(csv_col "$tmp/pce_strong/log.csv" loss)" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL partial-ce-strong-differs: the strong view gave the weak view's training loss"; fi
 check partial-ce-bad-view 70 $bin run scripts/baselines/partial_ce.coreg epochs=1 view=bogus out="$tmp/pce_bad"; expect_text partial-ce-bad-view-text 'views are "weak", "strong" or "test", got "bogus"'
 # every method of the comparison, 2 epochs on 300 images, through one compare.coreg run
 check make-subset 0 $bin run scripts/data/make_subset.coreg data=embedded n=300 out="$tmp/s300.npy"; expect_text make-subset-text '300 of 10000 training indices \(30 per class\)'
@@ -75,7 +76,6 @@ expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test image
 # the view grid: Co-Reg on weak views trains differently from the paper's strong views; a bad view is refused
 check ablate-view 0 $bin run scripts/ablate.coreg grid=view data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-view-table '\| weak \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
-csv_col() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$1"; }
 if [ -n "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" ] && [ "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" != "$(csv_col "$tmp/abl/view_strong/log.csv" loss0)" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL ablate-view-differs: weak views gave the strong views' training loss"; fi
 check coreg-bad-view 70 $bin run scripts/coreg.coreg epochs=1 view=test out="$tmp/cbad"; expect_text coreg-bad-view-text 'view must be "strong" or "weak", got "test"'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
