@@ -19,6 +19,10 @@ struct AnnotateCommand: ParsableCommand {
             throw e
         } catch let e as ValidationError {
             writeStderr("error: \(e)\n"); throw ExitCode(64)
+        } catch let e as UnknownNameError {
+            writeStderr("error: \(e)\n"); throw ExitCode(64)
+        } catch let e as SpecError {
+            writeStderr("error: \(e)\n"); throw ExitCode(64)
         } catch let e as DataFormatError {
             writeStderr("error: \(e)\n"); throw ExitCode(65)
         } catch let e as FileIOError {
@@ -32,14 +36,21 @@ struct AnnotateCommand: ParsableCommand {
 
     /// The training split of `spec`, restricted to `subset` (an .npy of indices) when given.
     static func trainData(_ spec: String, subset: String?, seed: UInt64, balanced: Int? = nil) throws -> (train: Dataset, test: Dataset) {
+        let r = try trainSelection(spec, subset: subset, seed: seed, balanced: balanced)
+        guard let idx = r.indices else { return (r.train, r.test) }
+        return (try r.train.subset(idx, name: r.train.name + (balanced != nil ? "[balanced \(idx.count)]" : "[subset]")), r.test)
+    }
+
+    /// The whole training split of `spec` and the training indices `--subset`/`--balanced` select
+    /// (nil: all), as `AnnotatorSpec.annotate` takes them.
+    static func trainSelection(_ spec: String, subset: String?, seed: UInt64, balanced: Int? = nil) throws -> (train: Dataset, test: Dataset, indices: [Int]?) {
         let s = try Datasets.load(spec: spec, seed: seed)
         if let n = balanced {
             let c = s.train.classCount
             guard n > 0, n % c == 0 else { throw ValidationError("--balanced needs a positive multiple of the \(c) classes, got \(n)") }
-            let idx = try balancedIndices(s.train, perClass: n / c, seed: seed)
-            return (try s.train.subset(idx, name: s.train.name + "[balanced \(n)]"), s.test)
+            return (s.train, s.test, try balancedIndices(s.train, perClass: n / c, seed: seed))
         }
-        guard let path = subset else { return (s.train, s.test) }
+        guard let path = subset else { return (s.train, s.test, nil) }
         let idx = try NPY.readArray(path)
         guard idx.shape.count == 1 else {
             throw DataFormatError(file: path, offset: nil, expected: "a 1-D array of sample indices", found: "shape \(idx.shape)")
@@ -48,7 +59,7 @@ struct AnnotateCommand: ParsableCommand {
         if let bad = v.first(where: { $0 < 0 || Int($0) >= s.train.count }) {
             throw DataFormatError(file: path, offset: nil, expected: "indices in 0..<\(s.train.count) (the training split)", found: "\(bad)")
         }
-        return (try s.train.subset(v.map { Int($0) }, name: s.train.name + "[subset]"), s.test)
+        return (s.train, s.test, v.map { Int($0) })
     }
 
     /// `perClass` samples of every class (Kernel's `Dataset.balancedIndices`).
@@ -85,9 +96,9 @@ struct AnnotateCommand: ParsableCommand {
     struct Make: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make an annotation .npz for a dataset's training split.",
-            discussion: "--annotator simulated[:preset][,name=value…] (the simulated CLIP-style annotator; parameters override the preset), flip:q=0.05,eta=0.2 (ALIM/Co-Reg), pico:q=0.1[,eta=0] (PiCO).")
+            discussion: "--annotator takes the annotator specs scripts take: simulated[:PRESET][,name=value…] (the simulated CLIP-style annotator; parameters override the preset), flip[:q=0.03,eta=0.2] (ALIM/Co-Reg), pico[:q=0.1,eta=0] (PiCO), instance[:q=0.1,eta=0,preset=fmnist-clip] (instance-dependent flips along the simulated annotator's confusions). The simulated annotator is fitted on the whole training split; --subset/--balanced choose the rows written, so the file equals what `annotations=SPEC subset=…` gives a script.")
         @Option(help: "Dataset spec.") var data: String
-        @Option(help: "simulated | flip:q=..,eta=.. | pico:q=..") var annotator: String = "simulated"
+        @Option(help: "simulated[:PRESET][,k=v…] | flip[:q=..,eta=..] | pico[:q=..,eta=..] | instance[:q=..,eta=..]") var annotator: String = "simulated"
         @Option(help: "Output .npz.") var out: String
         @Option(help: "Seed.") var seed: UInt64 = 0
         @Option(help: "An .npy of training-split indices to annotate (in order).") var subset: String?
@@ -96,39 +107,18 @@ struct AnnotateCommand: ParsableCommand {
 
         func run() throws {
             try AnnotateCommand.guarded {
-                let (train, test) = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced)
-                let (kind, params) = try AnnotateCommand.parseAnnotator(annotator)
-                if kind == "flip" || kind == "pico", let bad = params.keys.first(where: { $0 != "q" && $0 != "eta" }) {
-                    throw ValidationError("unknown \(kind) parameter '\(bad)'; expected q and eta")
-                }
-                var testStats: AnnotationStats? = nil
-                let ann: Annotation
-                switch kind {
-                case "simulated":
-                    var p = SimulatedVLM.preset("fmnist-clip")!
-                    if let name = AnnotateCommand.presetName(annotator) {
-                        guard let q = SimulatedVLM.preset(name) else {
-                            throw ValidationError("unknown preset '\(name)'; expected one of \(SimulatedVLM.presetNames.joined(separator: ", "))")
-                        }
-                        p = q
-                    }
-                    for (k, v) in params where k != "preset" { try p.set(k, v) }
-                    let vlm = try SimulatedVLM(fittingOn: train, parameters: p, seed: seed)
-                    ann = try vlm.annotate(train)
-                    testStats = try AnnotationStats(try vlm.annotate(test), labels: test.labels)
-                case "flip":
-                    ann = try SyntheticNPLL.flip(labels: train.labels, classes: train.classCount, q: params["q"] ?? 0.05,
-                                                 eta: params["eta"] ?? 0.2, seed: seed)
-                case "pico":
-                    ann = try SyntheticNPLL.pico(labels: train.labels, classes: train.classCount, q: params["q"] ?? 0.1,
-                                                 eta: params["eta"] ?? 0, seed: seed)
-                default:
-                    throw ValidationError("unknown annotator '\(kind)'; expected simulated, flip or pico")
-                }
-                var withNames = ann
+                let spec = try AnnotatorSpec.parse(annotator)
+                if case .file = spec { throw ValidationError("--annotator names a generator, not a file: '\(annotator)'") }
+                if case .answers = spec { throw ValidationError("--annotator names a generator, not a file: '\(annotator)'") }
+                let sel = try AnnotateCommand.trainSelection(data, subset: subset, seed: seed, balanced: balanced)
+                let made = try spec.annotate(train: sel.train, indices: sel.indices, seed: seed, test: sel.test)
+                let train = try sel.indices.map { try sel.train.subset($0, name: sel.train.name + "[subset]") } ?? sel.train
+                var withNames = made.train
                 withNames.classes = train.classNames
+                withNames.source = "\(spec) (seed \(seed))" + (withNames.source.isEmpty ? "" : "; " + withNames.source)
                 try AnnotationIO.save(withNames, to: out)
                 let s = try AnnotationStats(withNames, labels: train.labels)
+                let testStats = try made.test.map { try AnnotationStats($0, labels: sel.test.labels) }
                 if json { print(s.json(classNames: train.classNames)) } else {
                     print("wrote \(out): \(withNames.summary)")
                     print(s.report(classNames: train.classNames, title: "\(train.name)", testAccuracy: testStats), terminator: "")
@@ -153,38 +143,12 @@ struct AnnotateCommand: ParsableCommand {
         func run() throws {
             try AnnotateCommand.guarded {
                 let train = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced).train
-                var p0 = SimulatedVLM.preset("fmnist-clip")!
-                for (k, v) in try AnnotateCommand.parseAnnotator("simulated:" + start).1 where k != "preset" { try p0.set(k, v) }
+                let p0 = try AnnotatorSpec.parse("simulated" + (start.isEmpty ? "" : ":" + start)).simulatedParameters()!
                 let (p, s) = try SimulatedVLM.tune(train, targets: .init(avgCandidates: avgCandidates, noiseRate: eta, template0Accuracy: acc),
                                                    start: p0, seed: seed, rounds: rounds) { print($0) }
                 print("parameters: \(p)")
                 print("reached: avg |S| \(s.avg), eta \(s.eta), template-0 acc \(s.acc0)")
             }
         }
-    }
-
-    /// `flip:q=0.05,eta=0.2` → ("flip", [q: 0.05, eta: 0.2]); `simulated:clean,image_noise=0.1`.
-    static func parseAnnotator(_ s: String) throws -> (String, [String: Double]) {
-        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
-        let kind = parts.first?.lowercased() ?? ""
-        var params: [String: Double] = [:]
-        if parts.count > 1 {
-            for item in parts[1].split(separator: ",") {
-                let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if kv.count == 1 && kind == "simulated" { params["preset"] = 0; continue }
-                guard kv.count == 2, let v = Double(kv[1]) else {
-                    throw ValidationError("bad annotator parameter '\(item)' in '\(s)'; expected name=number")
-                }
-                params[kv[0]] = v
-            }
-        }
-        return (kind, params)
-    }
-
-    /// The preset named in `simulated:NAME,…`, if any.
-    static func presetName(_ s: String) -> String? {
-        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count > 1 else { return nil }
-        return parts[1].split(separator: ",").map(String.init).first { !$0.contains("=") }
     }
 }

@@ -119,7 +119,7 @@ struct Bench: ParsableCommand {
                 }
                 return k
             }
-            let p = try preset.map { try AugmentPreset.forDataset($0) }
+            let p = try preset.map { try DatasetRegistry.augmentPreset($0, like: ds) }
             let r = try LoaderBench.run(dataset: ds, preset: p, batch: batch, views: kinds, threads: common.threadCount, warmup: warmup, batches: batches)
             var obj: [String: Any] = ["bench": "loader", "data": spec, "preset": r.preset, "batch": batch, "views": views, "threads": common.threadCount,
                                       "batch_ms": r.batchSeconds * 1e3, "images_per_s": r.imagesPerSecond, "views_per_s": r.viewsPerSecond]

@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect datasets: splits, counts, image shape, classes and class histograms.",
-        subcommands: [Info.self, Preview.self])
+        subcommands: [Info.self, Preview.self, List.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,6 +47,24 @@ struct DataCommand: ParsableCommand {
         }
     }
 
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The dataset registry: every name and alias, what its path holds, its epochs and warm-up, augmentation and class names.",
+            discussion: "--json prints the registry as one JSON object {\"datasets\": [...]} (what scripts/annotate_clip.py reads for class names).")
+        @Flag(help: "Print the registry as JSON.") var json = false
+
+        func run() throws {
+            if json { print(DatasetRegistry.json()); return }
+            for e in DatasetRegistry.entries {
+                let names = ([e.name] + e.aliases).joined(separator: ", ")
+                let aug = e.augment.map { a in "pad \(a.padding)\(a.flip ? " + flip" : ""), strong \(a.strong)\(a.size.map { ", resize \($0)" } ?? "")" }
+                    ?? "derived from the images (crop + flip at their size; strong RandAugment + Cutout, or Cutout for gray)"
+                print("\(names): \(e.title)")
+                print("    path: \(e.needsPath ? "" : "optional, ")\(e.pathHelp); epochs \(e.epochs), warm-up \(e.warmup); \(aug)")
+            }
+        }
+    }
+
     struct Preview: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes a PNG grid of augmented training samples: the plain image, then each view.")
@@ -66,7 +84,7 @@ struct DataCommand: ParsableCommand {
                 }
                 return k
             }
-            let p = try preset.map { try AugmentPreset.forDataset($0) } ?? AugmentPreset.forDataset(s.train.name)
+            let p = try preset.map { try DatasetRegistry.augmentPreset($0, like: s.train) } ?? DatasetRegistry.defaultPreset(for: s.train)
             // One sample of each class first, in class order, then more in dataset order.
             var picked: [Int] = []
             for c in 0..<s.train.classCount {
@@ -85,6 +103,9 @@ struct DataCommand: ParsableCommand {
 func loadOrExit(_ spec: String, seed: UInt64) throws -> DatasetSplits {
     do {
         return try Datasets.load(spec: spec, seed: seed)
+    } catch let e as UnknownNameError {
+        writeStderr("error: \(e)\n")
+        throw ExitCode(64)
     } catch let e as DataFormatError {
         writeStderr("error: \(e)\n")
         throw ExitCode(65)

@@ -194,7 +194,7 @@ func argumentNamesRead(by stmts: [Stmt]) -> Set<String>? {
             if let first = a.first, first.label == nil, case .literal(.string(let n), _) = first.value { names.insert(n) } else { dynamic = true }
         case .member(let o, let m, _) where isArgs(o):
             accountedArgsUses += 1
-            if m != "get" && m != "has" { if m == "names" { dynamic = true } else { names.insert(m) } }
+            if m != "get" && m != "has" && m != "used" { if m == "names" { dynamic = true } else { names.insert(m) } }
         default: break
         }
     }

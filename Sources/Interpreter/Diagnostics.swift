@@ -92,6 +92,9 @@ struct RuntimeError: Error {
     var span: Span
     var source: SourceFile
     var trace: [TraceFrame]
+    /// The exit status of a script this error ends: 70, or the kind of the Kernel error behind
+    /// it (64 an unknown name or malformed spec, 65 a malformed data file, 66 a missing one).
+    var exitCode: ExitCode = .runtimeError
 
     var diagnostic: Diagnostic {
         Diagnostic(kind: .runtime, message: message, file: source.path, line: Int(span.line),

@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 
 /// The tree-walking evaluator: exhaustive switches over `Stmt` and `Expr`, array-backed
 /// frames, a step budget, an interrupt poll at every statement and loop iteration, and a
@@ -48,7 +49,20 @@ final class Evaluator {
         switch error {
         case is RuntimeError, is InterruptedError, is StaticErrors: return error
         case let e as ScriptError: return fail(e.message, span)
-        default: return fail(String(describing: error), span)
+        default:
+            var r = fail(String(describing: error), span)
+            r.exitCode = exitCode(of: error)
+            return r
+        }
+    }
+
+    /// The exit status a Kernel error maps to (sysexits: usage, data format, no input).
+    func exitCode(of error: Error) -> ExitCode {
+        switch error {
+        case is UnknownNameError, is SpecError: return .usage
+        case is DataFormatError: return .staticError
+        case is DatasetMissingError, is FileIOError: return .noInput
+        default: return .runtimeError
         }
     }
 

@@ -58,10 +58,20 @@ public final class Host {
         self.maxSteps = maxSteps; self.maxCallDepth = maxCallDepth; self.arguments = arguments
     }
 
+    /// Every argument the script has read (`arg name = default`, `args.get`), in first-read order,
+    /// with the value it got: what `args.used()` gives results files, so that each records every
+    /// setting that changes its numbers.
+    public private(set) var argumentsUsed: [(String, Value)] = []
+
+    func noteArgument(_ name: String, _ v: Value) {
+        if let i = argumentsUsed.firstIndex(where: { $0.0 == name }) { argumentsUsed[i].1 = v } else { argumentsUsed.append((name, v)) }
+    }
+
     /// The value of `arg name = default`: the command-line string converted like the default.
     func argumentValue(_ name: String, default def: Value) throws -> Value {
-        guard let raw = arguments[name] else { return def }
-        return try Host.convertArgument(raw, like: def, name: name)
+        let v = try arguments[name].map { try Host.convertArgument($0, like: def, name: name) } ?? def
+        noteArgument(name, v)
+        return v
     }
 
     /// Converts a command-line string: ints, floats, true/false, nil, else a string. A
@@ -99,7 +109,7 @@ final class ScriptArgs: ScriptObject {
     unowned let host: Host
     init(host: Host) { self.host = host }
     var typeName: String { "args" }
-    var memberNames: [String] { ["get", "has", "names"] + host.arguments.keys.sorted() }
+    var memberNames: [String] { ["get", "has", "names", "used"] + host.arguments.keys.sorted() }
     var scriptDescription: String {
         "args(" + host.arguments.keys.sorted().map { "\($0)=\(host.arguments[$0]!)" }.joined(separator: ", ") + ")"
     }
@@ -109,8 +119,13 @@ final class ScriptArgs: ScriptObject {
             return .native(NativeFunction("args.get(name: string, default = nil)",
                                           doc: "The command-line argument `name`, converted like `default`, or `default` when not given.") { a in
                 let n = try a.string(0)
-                guard let raw = self.host.arguments[n] else { return a[1] }
-                return try Host.convertArgument(raw, like: a[1].isNull ? nil : a[1], name: n)
+                let v = try self.host.arguments[n].map { try Host.convertArgument($0, like: a[1].isNull ? nil : a[1], name: n) } ?? a[1]
+                self.host.noteArgument(n, v)
+                return v
+            })
+        case "used":
+            return .native(NativeFunction("args.used()", doc: "Every argument the script has read so far (`arg` and `args.get`) with its value, defaults included, as a dict in reading order: what results files record.") { _ in
+                .dict(ScriptDict(self.host.argumentsUsed))
             })
         case "has":
             return .native(NativeFunction("args.has(name: string)", doc: "Whether `name=value` was given on the command line.") { a in

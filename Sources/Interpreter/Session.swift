@@ -103,7 +103,7 @@ public final class Session {
             parser.diagnostics.forEach(host.report)
             return .failure(.staticError)
         }
-        if warnUnusedArguments, let read = argumentNamesRead(by: stmts) {
+        if warnUnusedArguments, let read = argumentNamesRead(by: stmts, file: src.path) {
             for name in host.arguments.keys.sorted() where !read.contains(name) {
                 host.report(Diagnostic(kind: .warning, message: "argument '\(name)' is not used by the script (it declares: \(read.isEmpty ? "none" : read.sorted().joined(separator: ", ")))",
                                        file: src.path, line: 0, column: 0, sourceLine: nil))
@@ -122,7 +122,7 @@ public final class Session {
             return .success(try evaluator.runMain(stmts, slots: slots, source: src))
         } catch let e as RuntimeError {
             host.report(e.diagnostic)
-            return .failure(.runtimeError)
+            return .failure(e.exitCode)
         } catch let e as StaticErrors {
             e.diagnostics.forEach(host.report)
             return .failure(.staticError)
@@ -166,6 +166,26 @@ public final class Session {
     static func importPath(_ path: String, from importer: String) -> String {
         let base = (importer as NSString).deletingLastPathComponent
         return path.hasPrefix("/") ? path : (base.isEmpty ? path : base + "/" + path)
+    }
+
+    /// The argument names a chunk and the files it imports read (nil when some read is dynamic),
+    /// so that a run contract defined once in an imported file counts for every script using it.
+    private func argumentNamesRead(by stmts: [Stmt], file: String) -> Set<String>? {
+        var visited: Set<String> = [(file as NSString).standardizingPath]
+        func walk(_ stmts: [Stmt], _ file: String) -> Set<String>? {
+            guard var names = Interpreter.argumentNamesRead(by: stmts) else { return nil }
+            for (path, _) in Session.imports(in: stmts) {
+                let full = Session.importPath(path, from: file)
+                guard visited.insert((full as NSString).standardizingPath).inserted else { continue }
+                guard let text = try? host.readFile(full) else { continue }
+                let parser = Parser(source: SourceFile(path: full, text: text))
+                let more = parser.parseProgram()
+                guard parser.diagnostics.isEmpty, let read = walk(more, full) else { return nil }
+                names.formUnion(read)
+            }
+            return names
+        }
+        return walk(stmts, file)
     }
 
     /// Every `import` statement in a chunk, nested blocks included.

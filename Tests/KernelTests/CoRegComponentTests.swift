@@ -84,7 +84,7 @@ final class CoRegComponentTests: XCTestCase {
     func testMixupPairing() throws {
         let x = try Tensor([[1, 0], [0, 1], [2, 2], [4, 0]] as [[Float]])
         let t = try Tensor([[1, 0], [0, 1], [1, 0], [0, 1]] as [[Float]])
-        let (xm, tm, l, perm) = try CoReg.mixup(x, t, alpha: 4, rng: RNG(seed: 5))
+        let (xm, tm, l, perm) = try Mixup.apply(x, t, alpha: 4, rng: RNG(seed: 5))
         XCTAssertGreaterThanOrEqual(l, 0.5)
         XCTAssertLessThanOrEqual(l, 1)
         let pv = perm.toInts().map(Int.init)
@@ -98,7 +98,7 @@ final class CoRegComponentTests: XCTestCase {
         }
         // Beta(4, 4) has mean 0.5 and variance 1/36
         let rng = RNG(seed: 9)
-        let s = (0..<20000).map { _ in sampleBeta(4, 4, rng: rng) }
+        let s = (0..<20000).map { _ in rng.nextBeta(4, 4) }
         let m = s.reduce(0, +) / Double(s.count)
         let v = s.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(s.count)
         XCTAssertEqual(m, 0.5, accuracy: 0.01)
@@ -121,10 +121,10 @@ final class CoRegComponentTests: XCTestCase {
         let logits = try Tensor([[0, Float(Foundation.log(3.0))]] as [[Float]])  // softmax = (0.25, 0.75)
         let t = try Tensor([[0.5, 0.5]] as [[Float]])
         let expected = 0.5 * Foundation.log(0.5 / 0.25) + 0.5 * Foundation.log(0.5 / 0.75)
-        XCTAssertEqual(try CoReg.klDivBatchmean(logits, t).item(), expected, accuracy: 1e-6)
+        XCTAssertEqual(try Losses.klDivBatchmean(logits, t).item(), expected, accuracy: 1e-6)
         // zero targets contribute nothing
         let t0 = try Tensor([[1, 0]] as [[Float]])
-        XCTAssertEqual(try CoReg.klDivBatchmean(logits, t0).item(), Foundation.log(1 / 0.25), accuracy: 1e-6)
+        XCTAssertEqual(try Losses.klDivBatchmean(logits, t0).item(), Foundation.log(1 / 0.25), accuracy: 1e-6)
     }
 
     func testContrastiveMasksOnCraftedBatch() throws {
@@ -206,5 +206,87 @@ final class CoRegComponentTests: XCTestCase {
         XCTAssertEqual(none.candidates.toFloats(), orig)
         XCTAssertEqual(none.indices.shape, [0])
         XCTAssertThrowsError(try CoReg.fewShot(labels: labels, candidates: y, perClass: -1, seed: 3))
+    }
+}
+
+/// The named steps the method script composes (Learn/CoReg/), on hand-computed values.
+final class CoRegStepTests: XCTestCase {
+    /// Eq. 4's window: the mean over the last `window` normalised losses, the oldest dropped; the
+    /// split at τ; the forced (few-shot) rows land in 𝒫 with w = 1.
+    func testDivisionWindowAndSplit() throws {
+        let dv = try Division(window: 2)
+        let y = try Tensor([[1, 0], [1, 0], [0, 1], [0, 1]] as [[Float]])
+        let p1 = try Tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.1, 0.9]] as [[Float]])
+        _ = try dv.update(probs: p1, candidates: y, threshold: 0.5)
+        let p2 = try Tensor([[0.95, 0.05], [0.9, 0.1], [0.8, 0.2], [0.05, 0.95]] as [[Float]])
+        _ = try dv.update(probs: p2, candidates: y, threshold: 0.5)
+        let r = try dv.update(probs: p2, candidates: y, threshold: 0.5, force: try Tensor(bools: [false, false, true, false], shape: [4]))
+        XCTAssertEqual(dv.history.count, 2)
+        // the window now holds p2's losses twice: their mean is p2's own normalised L_div
+        let l2 = try CoReg.minMaxNormalize(try CoReg.divisionLoss(p2, y))
+        assertClose(r.losses, l2.toDoubles(), rtol: 1e-6)
+        XCTAssertEqual(r.w.toDoubles()[2], 1.0)
+        let w = r.w.toDoubles()
+        XCTAssertEqual(r.partial.toInts().map(Int.init), (0..<4).filter { w[$0] > 0.5 })
+        XCTAssertEqual(r.unlabeled.toInts().map(Int.init), (0..<4).filter { w[$0] <= 0.5 })
+        XCTAssertTrue(r.partial.toInts().contains(2))
+        XCTAssertThrowsError(try Division(window: 0))
+        XCTAssertThrowsError(try dv.update(probs: try Tensor([[0.5, 0.5]] as [[Float]]), candidates: try Tensor([[1, 0]] as [[Float]]), threshold: 0.5))
+        let restored = try Division(window: 2)
+        try restored.restore(try Tensor.stack(dv.history, axis: 0))
+        XCTAssertEqual(restored.history.map { $0.toDoubles() }, dv.history.map { $0.toDoubles() })
+    }
+
+    func testFuseUnlabeledAndRamp() throws {
+        let a = try Tensor([[0.6, 0.4]] as [[Float]]), b = try Tensor([[0.2, 0.8]] as [[Float]])
+        assertClose(try CoReg.fuseUnlabeled([a, b, a, a]), [0.5, 0.5], rtol: 1e-6)
+        assertClose(try CoReg.fuseUnlabeled([a, b]), [0.4, 0.6], rtol: 1e-6)
+        XCTAssertThrowsError(try CoReg.fuseUnlabeled([]))
+        XCTAssertThrowsError(try CoReg.fuseUnlabeled([a, try Tensor([[1, 0, 0]] as [[Float]])]))
+        XCTAssertEqual(CoReg.ramp(epoch: 10, batch: 0, batches: 4, warmup: 10, length: 16), 0)
+        XCTAssertEqual(CoReg.ramp(epoch: 12, batch: 2, batches: 4, warmup: 10, length: 16), 2.5 / 16)
+        XCTAssertEqual(CoReg.ramp(epoch: 40, batch: 0, batches: 4, warmup: 10, length: 16), 1)
+        XCTAssertEqual(CoReg.ramp(epoch: 3, batch: 0, batches: 4, warmup: 10, length: 16), 0)
+    }
+
+    /// Eq. 8: soft CE on the first rows, weight · MSE on the rest; L_u = 0 without 𝒰 rows.
+    func testSelfTrainingLoss() throws {
+        let z = try Tensor([[0, 0], [Float(log(3.0)), 0], [0, 0]] as [[Float]])
+        let t = try Tensor([[1, 0], [0.5, 0.5], [1, 0]] as [[Float]])
+        let r = try CoReg.selfTrainingLoss(z, targets: t, labelled: 2, weight: 2)
+        // rows 0–1: −log 0.5 and −(0.5 log 0.75 + 0.5 log 0.25); row 2: ((0.5 − 1)² + 0.5²)/2 = 0.25
+        let lx = (log(2.0) - 0.5 * log(0.75) - 0.5 * log(0.25)) / 2
+        XCTAssertEqual(try r.lx.item(), lx, accuracy: 1e-6)
+        XCTAssertEqual(try r.lu.item(), 0.25, accuracy: 1e-6)
+        XCTAssertEqual(try r.loss.item(), lx + 0.5, accuracy: 1e-6)
+        XCTAssertEqual(try CoReg.selfTrainingLoss(z, targets: t, labelled: 3, weight: 2).lu.item(), 0)
+        XCTAssertThrowsError(try CoReg.selfTrainingLoss(z, targets: t, labelled: 0, weight: 1))
+    }
+
+    /// Eq. 9: l·KL(t ‖ s) + (1 − l)·KL(t[perm] ‖ s) on 𝒫 rows, λ_u·(the same with MSE) on 𝒰 rows.
+    func testPrototypeLoss() throws {
+        let s = try Tensor([[0, 0], [0, 0], [0, 0]] as [[Float]])     // softmax = (0.5, 0.5)
+        let t = try Tensor([[1, 0], [0.5, 0.5], [0, 1]] as [[Float]])
+        let perm = try Tensor(ints: [1, 2, 0], shape: [3])
+        let l = 0.75
+        // KL(t ‖ u) for t = (1, 0): log 2; for (0.5, 0.5): 0. 𝒫 = rows 0, 1; t[perm] rows 0, 1 = (0.5,0.5), (0,1)
+        let kl = l * (log(2.0) + 0) / 2 + (1 - l) * (0 + log(2.0)) / 2
+        // 𝒰 = row 2: MSE against (0, 1) = 0.25, against t[perm][2] = (1, 0): 0.25
+        let want = kl + 3 * (l * 0.25 + (1 - l) * 0.25)
+        XCTAssertEqual(try CoReg.prototypeLoss(s, targets: t, perm: perm, lambda: l, labelled: 2, lambdaU: 3).item(), want, accuracy: 1e-6)
+        XCTAssertEqual(try CoReg.prototypeLoss(s, targets: t, perm: perm, lambda: l, labelled: 3, lambdaU: 3).item(),
+                       l * (log(2.0) + log(2.0)) / 3 + (1 - l) * (log(2.0) + log(2.0)) / 3, accuracy: 1e-6)
+    }
+
+    /// The one indexed copy: rows in order (a repeat keeps the last), any dtype, bounds checked.
+    func testCopyRows() throws {
+        let t = try Tensor.zeros([3, 2])
+        try t.copyRows(try Tensor([[1, 2], [3, 4], [5, 6]] as [[Float]]), to: [2, 0, 2])
+        assertClose(t, [3, 4, 0, 0, 5, 6])
+        let b = try Tensor.zeros([2], dtype: .bool)
+        try b.copyRows(try Tensor(bools: [true], shape: [1]), to: [1])
+        XCTAssertEqual(b.toBools(), [false, true])
+        XCTAssertThrowsError(try t.copyRows(try Tensor([[1, 2]] as [[Float]]), to: [3]))
+        XCTAssertThrowsError(try t.copyRows(try Tensor([[1, 2, 3]] as [[Float]]), to: [0]))
     }
 }

@@ -102,7 +102,10 @@ func stringList(_ v: Value, what: String) throws -> [String] {
 /// Class names from a list of strings or a dataset name ("fmnist", "cifar10", …).
 func classNamesArg(_ v: Value, what: String) throws -> [String] {
     if case .string(let s) = v {
-        guard let c = ClassNames.forDataset(s) else { throw ScriptError("\(what): unknown dataset '\(s)'; give a list of class names") }
+        guard let c = ClassNames.forDataset(s) else {
+            throw UnknownNameError(kind: "dataset", name: s, known: DatasetRegistry.entries.filter { $0.classNames != nil }.map(\.name),
+                                   hint: "or give \(what) as a list of class names")
+        }
         return c
     }
     return try stringList(v, what: what)
@@ -144,6 +147,20 @@ func registerAnnotateModule(_ r: Registry) {
         guard which == "train" || which == "test" else { throw args.argumentError(3, "expected \"train\" or \"test\", got \"\(which)\"") }
         let rule = try CandidateRule.parse(try args.string(4))
         return .object(AnnotationObject(try vlm.annotate(which == "train" ? splits.train : splits.test, rule: rule)))
+    }
+    m.add("from_spec(spec: string, train: dataset, indices = nil, seed: int = 0, test: dataset? = nil)",
+          doc: "Candidate sets from an annotator spec, the same way `coreg annotate make --annotator` makes them: simulated[:PRESET][,k=v…], flip[:q=0.03,eta=0.2], pico[:q=0.1,eta=0], instance[:q=0.1,eta=0,preset=fmnist-clip], FILE.npz or FILE.jsonl. train is the whole training split; indices (a subset, in order) choose the rows. The simulated annotator is fitted on the whole split; a file may cover the split or exactly the subset. → {annotation, test (the simulated annotator's test-split annotation, or nil), annotator (the canonical spec with its defaults)}.") { args in
+        let spec = try AnnotatorSpec.parse(try args.string(0))
+        let train = try args.object(1, as: DatasetObject.self, expected: "dataset").dataset
+        let idx = args.isNull(2) ? nil : try indexList(args, 2, count: train.count)
+        let test = args.isNull(4) ? nil : try args.object(4, as: DatasetObject.self, expected: "dataset").dataset
+        let r = try spec.annotate(train: train, indices: idx, seed: UInt64(max(0, try args.int(3))), test: test)
+        return record([("annotation", .object(AnnotationObject(r.train))),
+                       ("test", r.test.map { .object(AnnotationObject($0)) } ?? .null),
+                       ("annotator", .string(spec.description))])
+    }
+    m.add("spec(spec: string)", doc: "The canonical form of an annotator spec, with every default filled in (\"flip\" → \"flip:q=0.03,eta=0.2\"); an unknown name is an error listing the known ones.") { args in
+        .string(try AnnotatorSpec.parse(try args.string(0)).description)
     }
     m.add("flip(labels, classes: int, q: float, eta: float, seed: int = 0)",
           doc: "Synthetic NPLL (ALIM/Co-Reg): each negative joins S with probability q, then with probability eta the true label is replaced by a random non-candidate.") { args in
@@ -190,9 +207,7 @@ func registerAnnotateModule(_ r: Registry) {
         .list(PromptTemplates.named(try args.string(0)).map { .string($0) })
     }
     m.add("class_names(dataset: string)", doc: "Class names used for prompting (cifar10, cifar100, svhn, fmnist, eurosat, fer2013, gtsrb, …).") { args in
-        let n = try args.string(0)
-        guard let c = ClassNames.forDataset(n) else { throw args.argumentError(0, "unknown dataset '\(n)'") }
-        return .list(c.map { .string($0) })
+        .list(try classNamesArg(args[0], what: "dataset").map { .string($0) })
     }
     m.set("presets", .list(SimulatedVLM.presetNames.map { .string($0) }))
 }

@@ -1,6 +1,7 @@
 import Kernel
 
-/// The `coreg` module: Co-Reg's components (Kernel/Learn/CoRegComponents.swift) at batch level,
+/// The `coreg` module: Co-Reg's components (Kernel/Learn/CoReg/, one file per section of the
+/// paper; docs/method.md) at batch level,
 /// so that `scripts/coreg.coreg` can compose the method and any part can be switched off,
 /// swapped or re-weighted in one line.
 
@@ -91,8 +92,38 @@ final class QueueObject: ScriptObject {
     }
 }
 
+/// One network's division state: the window of normalised losses and the split (§2.2).
+final class DivisionObject: ScriptObject {
+    let division: Division
+    init(_ d: Division) { division = d }
+    var typeName: String { "division" }
+    var memberNames: [String] { ["window", "history", "update", "restore"] }
+    func member(_ name: String) throws -> Value? {
+        switch name {
+        case "window": return .int(division.window)
+        case "history":
+            // (K, N) for checkpoints; (0) before the first epoch
+            return wrap(division.history.isEmpty ? try Tensor.zeros([0]) : try Tensor.stack(division.history, axis: 0))
+        case "update":
+            return .native(NativeFunction("update(probs: tensor, candidates: tensor, tau: float = 0.5, force: tensor? = nil)",
+                                          doc: "One epoch's division (eq. 4): L_div of the aligned predictions, min–max normalised into the window, the window's mean fitted by the GMM, the split at τ; force (bool, N) puts samples in 𝒫 with w = 1. → {w, partial, unlabeled, losses, gmm}.") { args in
+                let r = try self.division.update(probs: try toTensor(args[0], what: "probs"), candidates: try toTensor(args[1], what: "candidates"),
+                                                 threshold: try args.double(2), force: args.isNull(3) ? nil : try toTensor(args[3], what: "force"))
+                return record([("w", wrap(r.w)), ("partial", wrap(r.partial)), ("unlabeled", wrap(r.unlabeled)),
+                               ("losses", wrap(r.losses)), ("gmm", .object(GMMObject(r.gmm)))])
+            })
+        case "restore":
+            return .native(NativeFunction("restore(history: tensor)", doc: "Replaces the window with the rows of a (K, N) history (checkpoints).") { args in
+                try self.division.restore(try toTensor(args[0], what: "history"))
+                return .null
+            })
+        default: return nil
+        }
+    }
+}
+
 func registerCoRegModule(_ r: Registry) {
-    let m = r.module("coreg", doc: "Co-Reg's components (spec §2), each at batch level.")
+    let m = r.module("coreg", doc: "Co-Reg's components (docs/method.md), each at batch level.")
     func t(_ a: Arguments, _ i: Int, _ what: String) throws -> Tensor {
         do { return try toTensor(a[i], what: what) } catch { throw a.argumentError(i, expected: "tensor", got: a[i]) }
     }
@@ -111,6 +142,29 @@ func registerCoRegModule(_ r: Registry) {
         let (w, g) = try CoReg.divide(try t(a, 0, "losses"), maxIter: try a.int(1), tol: try a.double(2), regCovar: try a.double(3))
         return record([("w", wrap(w)), ("gmm", .object(GMMObject(g)))])
     }
+    m.add("division(window: int = 5)", doc: "One network's division state (eq. 4): the window of min–max normalised division losses whose mean the GMM fits; division.update(probs, Y, tau) runs an epoch's split.") { a in
+        .object(DivisionObject(try Division(window: try a.int(0))))
+    }
+    m.add("warmup_loss(logits: tensor, candidates)", doc: "Eq. 3: L_warm = L_sup + L_neg.") { a in
+        wrap(try CoReg.warmupLoss(try t(a, 0, "logits"), try t(a, 1, "candidates")))
+    }
+    m.add("fuse_unlabeled(tables: list)", doc: "Eq. 6 on 𝒰: the mean of softmax tables (N, C) over views and networks, summed in the order given.") { a in
+        let l = try a.list(0).items.enumerated().map { (k, v) in try toTensor(v, what: "tables[\(k)]") }
+        return wrap(try CoReg.fuseUnlabeled(l))
+    }
+    m.add("ramp(epoch: int, batch: int, batches: int, warmup: int, length: float = 16)", doc: "The λ_u ramp of eq. 8: clip((epoch + batch/batches − warmup) / length, 0, 1).") { a in
+        .float(CoReg.ramp(epoch: try a.int(0), batch: try a.int(1), batches: try a.int(2), warmup: try a.int(3), length: try a.double(4)))
+    }
+    m.add("self_training_loss(logits: tensor, targets: tensor, labelled: int, weight: float)",
+          doc: "Eq. 8 on a mixed batch whose first `labelled` rows are 𝒫: soft CE there + weight·MSE on the 𝒰 rows (weight = λ_u·ramp). → {loss, lx, lu}.") { a in
+        let r = try CoReg.selfTrainingLoss(try t(a, 0, "logits"), targets: try t(a, 1, "targets"), labelled: try a.int(2), weight: try a.double(3))
+        return record([("loss", wrap(r.loss)), ("lx", wrap(r.lx)), ("lu", wrap(r.lu))])
+    }
+    m.add("prototype_loss(sim: tensor, targets: tensor, perm: tensor, lambda: float, labelled: int, lambda_u: float = 1)",
+          doc: "Eq. 9, mixup-consistent: l·KL(t ‖ s) + (1 − l)·KL(t[perm] ‖ s) on the first `labelled` rows, + λ_u·(the same with MSE) on the rest.") { a in
+        wrap(try CoReg.prototypeLoss(try t(a, 0, "sim"), targets: try t(a, 1, "targets"), perm: try t(a, 2, "perm"), lambda: try a.double(3),
+                                     labelled: try a.int(4), lambdaU: try a.double(5)))
+    }
     m.add("restrict(probs: tensor, candidates)", doc: "Eq. 5: predictions restricted to the candidates and renormalised.") { a in
         wrap(try CoReg.restrictToCandidates(try t(a, 0, "probs"), try t(a, 1, "candidates")))
     }
@@ -124,11 +178,11 @@ func registerCoRegModule(_ r: Registry) {
           doc: "l ~ Beta(α, α), l ← max(l, 1 − l), one permutation over the whole batch: {x, targets, lambda, perm}.") { a in
         let seed = try a.int(3)
         guard seed >= 0 else { throw a.argumentError(3, "seed must be ≥ 0") }
-        let r = try CoReg.mixup(try t(a, 0, "x"), try t(a, 1, "targets"), alpha: try a.double(2), rng: RNG(seed: UInt64(seed)))
+        let r = try Mixup.apply(try t(a, 0, "x"), try t(a, 1, "targets"), alpha: try a.double(2), rng: RNG(seed: UInt64(seed)))
         return record([("x", wrap(r.x)), ("targets", wrap(r.targets)), ("lambda", .float(r.lambda)), ("perm", wrap(r.perm))])
     }
     m.add("mse_probs(logits: tensor, targets: tensor)", doc: "mean((softmax(logits) − targets)²) over batch and classes (the 𝒰 loss).") { a in
-        wrap(try CoReg.mseOnProbs(try t(a, 0, "logits"), try t(a, 1, "targets")))
+        wrap(try Losses.mseOnProbs(try t(a, 0, "logits"), try t(a, 1, "targets")))
     }
     m.add("soft_ce(logits: tensor, targets: tensor)", doc: "−Σ q log softmax(z), batch mean (the 𝒫 loss).") { a in
         wrap(try Losses.softCrossEntropy(try t(a, 0, "logits"), try t(a, 1, "targets")))
@@ -145,7 +199,7 @@ func registerCoRegModule(_ r: Registry) {
         wrap(try CoReg.prototypeLogits(try t(a, 0, "z"), try t(a, 1, "prototypes"), tau: try a.double(2)))
     }
     m.add("kl_div(logits: tensor, targets: tensor)", doc: "KL(targets ‖ softmax(logits)), batch mean (KLDivLoss batchmean).") { a in
-        wrap(try CoReg.klDivBatchmean(try t(a, 0, "logits"), try t(a, 1, "targets")))
+        wrap(try Losses.klDivBatchmean(try t(a, 0, "logits"), try t(a, 1, "targets")))
     }
     m.add("contrastive_masks(labels: tensor, flags: tensor, batch: int, supervised: bool = false)",
           doc: "Positive and allowed masks (B, M) of the noisy SupCon loss; supervised=true gives plain SupCon masks (all same-label elements positive).") { a in

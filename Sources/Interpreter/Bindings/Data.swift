@@ -169,8 +169,8 @@ func registerDataModule(_ r: Registry) {
     m.add("embedded()", doc: "The Fashion-MNIST subset built into CoReg (10,000 train / 2,000 test) → {train, test}.") { _ in
         splitsValue(try Dataset.embedded())
     }
-    m.add("loader(dataset: dataset, batch: int = 128, shuffle: bool = true, drop_last: bool = false, views: list? = nil, preset: string? = nil, seed: int = 0, indices = nil, extras: dict? = nil, prefetch: int = 2, threads: int? = nil)",
-          doc: "Batches of augmented views: views default [\"weak\", \"weak\", \"strong\", \"strong\"] (or \"test\"); preset defaults to the dataset's (spec §3.3); indices: a subset (list, range or int tensor); extras: {name: tensor} with one row per dataset sample (or per subset sample), gathered per batch. `for batch in loader` gives batch.views, batch.x, batch.labels, batch.indices, batch.extras.") { args in
+    m.add("loader(dataset: dataset, batch: int = 128, shuffle: bool = true, drop_last: bool = false, views: list? = nil, preset = nil, seed: int = 0, indices = nil, extras: dict? = nil, prefetch: int = 2, threads: int? = nil)",
+          doc: "Batches of augmented views: views default [\"weak\", \"weak\", \"strong\", \"strong\"] (or \"test\"); preset: a registry name (\"cifar10\", \"folder\", …) or a dict {base: NAME, padding, flip, size, strong, mean, std} overriding one; default the dataset's own (docs/augmentation.md); indices: a subset (list, range or int tensor); extras: {name: tensor} with one row per dataset sample (or per subset sample), gathered per batch. `for batch in loader` gives batch.views, batch.x, batch.labels, batch.indices, batch.extras.") { args in
         let ds = try args.object(0, as: DatasetObject.self, expected: "dataset").dataset
         var views: [AugmentView] = [.weak, .weak, .strong, .strong]
         if !args.isNull(4) {
@@ -181,7 +181,7 @@ func registerDataModule(_ r: Registry) {
                 return k
             }
         }
-        let preset = args.isNull(5) ? nil : try AugmentPreset.forDataset(try args.string(5))
+        let preset = args.isNull(5) ? nil : try presetArg(args, 5, dataset: ds)
         let indices = args.isNull(7) ? nil : try indexList(args, 7, count: ds.count)
         var extras: [String: Tensor] = [:]
         if !args.isNull(8) {
@@ -219,16 +219,90 @@ func registerDataModule(_ r: Registry) {
         args.context.host.write(DatasetPreview.histogram(ds.classHistogram, names: ds.classNames, width: max(1, try args.int(1))))
         return .null
     }
-    m.add("preset(name: string)", doc: "A dataset's augmentation settings (spec §3.3) as a dict.") { args in
-        let p = try AugmentPreset.forDataset(try args.string(0))
-        let strong: String
-        switch p.strong {
-        case .randAugment(let n): strong = "randaugment(\(n))+cutout"
-        case .cutout(let h, let l): strong = "cutout(\(h), \(l))"
+    m.add("preset(spec: string, dataset: dataset? = nil)",
+          doc: "A dataset's registry entry as a dict: name, title, epochs and warmup (the paper's recipe), and its augmentation: size, padding, flip, strong, mean, std. spec is a dataset name, alias or spec (\"cifar10:DIR\", \"folder:DIR\", a path); user data (folder, npz) derives its augmentation from `dataset`'s images.") { args in
+        let e = try DatasetRegistry.parse(spec: try args.string(0)).entry
+        let ds = args.isNull(1) ? nil : try args.object(1, as: DatasetObject.self, expected: "dataset").dataset
+        var pairs: [(String, Value)] = [("name", .string(e.name)), ("title", .string(e.title)),
+                                        ("epochs", .int(e.epochs)), ("warmup", .int(e.warmup))]
+        if let p = try e.augment ?? ds.map({ try DatasetRegistry.augmentPreset(e.name, like: $0) }) {
+            pairs += presetPairs(p)
         }
-        return record([("name", .string(p.name)), ("size", p.size.map { .int($0) } ?? .null), ("padding", .int(p.padding)),
-                       ("flip", .bool(p.flip)), ("strong", .string(strong)),
-                       ("mean", .list(ScriptList(p.mean.map { .float(Double($0)) }))),
-                       ("std", .list(ScriptList(p.std.map { .float(Double($0)) })))])
+        return record(pairs)
     }
+    m.add("input_shape(dataset: dataset, preset = nil)",
+          doc: "[C, H, W] of the images a loader with this preset yields: the data's own geometry, resized when the preset resizes.") { args in
+        let ds = try args.object(0, as: DatasetObject.self, expected: "dataset").dataset
+        let p = args.isNull(1) ? DatasetRegistry.defaultPreset(for: ds) : try presetArg(args, 1, dataset: ds)
+        return .list(ScriptList(p.outputShape(for: ds.imageShape).map { .int($0) }))
+    }
+    m.set("datasets", .list(ScriptList(DatasetRegistry.names.map { .string($0) })))
+}
+
+/// The fields of a preset as script dict pairs.
+func presetPairs(_ p: AugmentPreset) -> [(String, Value)] {
+    [("augment", .string(p.name)), ("size", p.size.map { .int($0) } ?? .null), ("padding", .int(p.padding)),
+     ("flip", .bool(p.flip)), ("strong", .string(p.strong.description)),
+     ("mean", .list(ScriptList(p.mean.map { .float(Double($0)) }))),
+     ("std", .list(ScriptList(p.std.map { .float(Double($0)) })))]
+}
+
+/// A preset argument: a registry name, or a dict {base, padding, flip, size, strong, mean, std}
+/// whose fields override the base's (default base: the dataset's own preset).
+func presetArg(_ args: Arguments, _ i: Int, dataset: Dataset) throws -> AugmentPreset {
+    if case .string(let name) = args[i] { return try DatasetRegistry.augmentPreset(name, like: dataset) }
+    guard case .dict(let d) = args[i] else {
+        throw args.argumentError(i, "expected a preset name or dict, got \(args[i].typeName)")
+    }
+    var p = DatasetRegistry.defaultPreset(for: dataset)
+    let known = ["base", "padding", "flip", "size", "strong", "mean", "std"]
+    for (k, v) in zip(d.keys, d.values) {
+        guard case .string(let key) = k.value, known.contains(key) else {
+            throw args.argumentError(i, "unknown preset field \(k.value.reprString); expected one of \(known.joined(separator: ", "))")
+        }
+        if key == "base" {
+            guard case .string(let b) = v else { throw args.argumentError(i, "preset base must be a name") }
+            p = try DatasetRegistry.augmentPreset(b, like: dataset)
+        }
+    }
+    func number(_ v: Value, _ key: String) throws -> Double {
+        switch v {
+        case .int(let n): return Double(n)
+        case .float(let x): return x
+        default: throw args.argumentError(i, "preset \(key) must be a number, got \(v.typeName)")
+        }
+    }
+    func floats(_ v: Value, _ key: String) throws -> [Float] {
+        if case .list(let l) = v { return try l.items.map { Float(try number($0, key)) } }
+        return [Float(try number(v, key))]
+    }
+    for (k, v) in zip(d.keys, d.values) {
+        guard case .string(let key) = k.value else { continue }
+        switch key {
+        case "padding": p.padding = Int(try number(v, key))
+        case "size": p.size = v.isNull ? nil : Int(try number(v, key))
+        case "flip":
+            guard case .bool(let b) = v else { throw args.argumentError(i, "preset flip must be true or false") }
+            p.flip = b
+        case "strong":
+            guard case .string(let st) = v else { throw args.argumentError(i, "preset strong must be \"randaugment\", \"cutout\" or \"none\"") }
+            switch st.lowercased() {
+            case "randaugment": p.strong = .randAugment(ops: 1)
+            case "cutout": p.strong = .cutout(holes: 1, length: Swift.max(1, Swift.min(dataset.height, dataset.width) / 2))
+            case "none": p.strong = .cutout(holes: 0, length: 0)
+            default: throw args.argumentError(i, "preset strong must be \"randaugment\", \"cutout\" or \"none\", got \"\(st)\"")
+            }
+        case "mean": p.mean = try floats(v, key)
+        case "std": p.std = try floats(v, key)
+        default: break
+        }
+    }
+    guard p.mean.count == dataset.channels || p.mean.count == 1, p.std.count == p.mean.count, p.std.allSatisfy({ $0 > 0 }), p.padding >= 0 else {
+        throw args.argumentError(i, "preset mean/std need one positive value per channel (\(dataset.channels)) and padding ≥ 0")
+    }
+    if p.mean.count == 1 && dataset.channels > 1 {
+        p.mean = [Float](repeating: p.mean[0], count: dataset.channels)
+        p.std = [Float](repeating: p.std[0], count: dataset.channels)
+    }
+    return p
 }

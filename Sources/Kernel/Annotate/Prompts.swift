@@ -60,21 +60,7 @@ extension ClassNames {
     /// The seven datasets of the paper, as `forDataset` names them.
     public static let paperDatasets = ["cifar10", "cifar100", "svhn", "fmnist", "eurosat", "fer2013", "gtsrb"]
 
-    /// Class names for prompting, by dataset name (the seven of the paper plus mnist/kmnist and
-    /// cifar100-coarse); nil for an unknown name. Accepts the spellings `Datasets.load` does.
-    public static func forDataset(_ name: String) -> [String]? {
-        switch name.lowercased() {
-        case "cifar10", "cifar-10": return cifar10
-        case "cifar100", "cifar-100": return cifar100
-        case "cifar100-coarse", "cifar-100-coarse": return cifar100Coarse
-        case "svhn": return svhn
-        case "fmnist", "fashion-mnist", "fashionmnist", "embedded": return fmnist
-        case "eurosat": return eurosat
-        case "fer2013": return fer2013
-        case "gtsrb": return gtsrb
-        case "mnist": return mnist
-        case "kmnist": return kmnist
-        default: return nil
-        }
-    }
+    /// Class names for prompting, by dataset name or alias (`DatasetRegistry`); nil for an
+    /// unknown name or user data.
+    public static func forDataset(_ name: String) -> [String]? { DatasetRegistry.classNames(name) }
 }

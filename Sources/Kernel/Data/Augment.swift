@@ -38,42 +38,11 @@ public struct AugmentPreset: Equatable, Sendable {
         self.std = std
     }
 
-    /// Names `forDataset` knows.
-    public static let names = ["cifar10", "cifar100", "svhn", "fmnist", "mnist", "kmnist", "eurosat", "fer2013", "gtsrb", "embedded"]
-
-    /// The preset of a dataset (case-insensitive; a `name/part` such as `fmnist/train` or a
-    /// `name:path` spec works too). MNIST and KMNIST are not in the paper: they use FMNIST's
-    /// recipe without the flip (digits and characters are not mirror-symmetric) and their own
-    /// mean/std. `embedded` is the built-in Fashion-MNIST subset.
+    /// The preset of a dataset from `DatasetRegistry` (case-insensitive; a `name/part` such as
+    /// `fmnist/train` or a `name:path` spec works too). User data (`folder`, `npz`) has no fixed
+    /// preset: use `DatasetRegistry.augmentPreset(_:like:)` with the dataset.
     public static func forDataset(_ name: String) throws -> AugmentPreset {
-        var key = name.lowercased()
-        if let i = key.firstIndex(where: { $0 == "/" || $0 == ":" || $0 == "[" }) { key = String(key[..<i]) }
-        let half: [Float] = [0.5, 0.5, 0.5]
-        switch key {
-        case "cifar10":
-            return AugmentPreset(name: "cifar10", padding: 4, flip: true, strong: .randAugment(ops: 1),
-                                 mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])
-        case "cifar100", "cifar100-coarse":
-            return AugmentPreset(name: "cifar100", padding: 4, flip: true, strong: .randAugment(ops: 1),
-                                 mean: [0.5071, 0.4867, 0.4408], std: [0.2675, 0.2565, 0.2761])
-        case "svhn":
-            return AugmentPreset(name: "svhn", padding: 4, flip: false, strong: .randAugment(ops: 1), mean: half, std: half)
-        case "fmnist", "embedded", "fmnist-embedded", "fashion-mnist", "fashionmnist":
-            return AugmentPreset(name: key.contains("embedded") ? "embedded" : "fmnist", padding: 4, flip: true,
-                                 strong: .cutout(holes: 1, length: 16), mean: [0.1307], std: [0.3081])
-        case "mnist":
-            return AugmentPreset(name: "mnist", padding: 4, flip: false, strong: .cutout(holes: 1, length: 16), mean: [0.1307], std: [0.3081])
-        case "kmnist":
-            return AugmentPreset(name: "kmnist", padding: 4, flip: false, strong: .cutout(holes: 1, length: 16), mean: [0.1918], std: [0.3483])
-        case "eurosat":
-            return AugmentPreset(name: "eurosat", size: 64, padding: 8, flip: true, strong: .randAugment(ops: 1), mean: half, std: half)
-        case "gtsrb":
-            return AugmentPreset(name: "gtsrb", size: 64, padding: 8, flip: false, strong: .randAugment(ops: 1), mean: half, std: half)
-        case "fer2013":
-            return AugmentPreset(name: "fer2013", size: 64, padding: 8, flip: true, strong: .cutout(holes: 1, length: 16), mean: [0.5], std: [0.5])
-        default:
-            throw TensorError("augment", "no augmentation preset for '\(name)'; expected one of \(names.joined(separator: ", "))")
-        }
+        try DatasetRegistry.augmentPreset(name)
     }
 
     /// Output [C, H, W] for inputs of `shape` [C, H, W].

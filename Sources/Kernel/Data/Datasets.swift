@@ -483,59 +483,17 @@ extension Dataset {
 }
 
 extension Datasets {
-    /// The dataset names `load(spec:)` understands.
-    public static let specNames = ["embedded", "fmnist", "mnist", "kmnist", "cifar10", "cifar100", "cifar100-coarse", "svhn",
-                                   "eurosat", "fer2013", "gtsrb", "npz", "folder"]
-
-    /// Loads a dataset named by a spec string `NAME[:PATH]` (what `coreg data info SPEC` takes):
-    /// `embedded`, `fmnist[:DIR]`, `mnist:DIR`, `kmnist:DIR`, `cifar10:DIR`, `cifar100:DIR`,
-    /// `cifar100-coarse:DIR`, `svhn:DIR`, `eurosat:DIR`, `fer2013:FILE|DIR`, `gtsrb:DIR`,
-    /// `npz:FILE` (x_train/y_train/x_test/y_test) and `folder:DIR` (class folders, split 80/20
-    /// with `seed`). A bare path ending in `.npz` or naming a directory is treated as `npz:`/`folder:`.
+    /// Loads a dataset named by a spec string `NAME[:PATH]` (what `coreg data info SPEC` takes),
+    /// through `DatasetRegistry`: `embedded`, `fmnist[:DIR]`, `mnist:DIR`, `kmnist:DIR`,
+    /// `cifar10:DIR`, `cifar100:DIR`, `cifar100-coarse:DIR`, `svhn:DIR`, `eurosat:DIR`,
+    /// `fer2013:FILE|DIR`, `gtsrb:DIR`, `npz:FILE` (x_train/y_train/x_test/y_test) and
+    /// `folder:DIR` (class folders, split 80/20 with `seed`). A bare path ending in `.npz` or
+    /// naming a directory is treated as `npz:`/`folder:`; an unknown name is an
+    /// `UnknownNameError` listing the known ones.
     public static func load(spec: String, seed: UInt64 = 0) throws -> DatasetSplits {
         ProgressHook.step("loading \(spec)", 0, 1)
-        let splits = try loadUnreported(spec: spec, seed: seed)
+        let splits = try DatasetRegistry.load(spec: spec, seed: seed)
         ProgressHook.step("loading \(spec)", 1, 1)
         return splits
-    }
-
-    static func loadUnreported(spec: String, seed: UInt64) throws -> DatasetSplits {
-        var name = spec, path: String? = nil
-        if let i = spec.firstIndex(of: ":") {
-            name = String(spec[..<i])
-            path = String(spec[spec.index(after: i)...])
-            if path!.isEmpty { path = nil }
-        } else if spec.hasSuffix(".npz") {
-            (name, path) = ("npz", spec)
-        } else if !specNames.contains(spec.lowercased()) && FileBytes.isDirectory(spec) {
-            (name, path) = ("folder", spec)
-        }
-        func need() throws -> String {
-            guard let p = path else {
-                throw DatasetMissingError(dataset: name, path: "(none)", hint: "give a path: \(name):PATH")
-            }
-            return p
-        }
-        switch name.lowercased() {
-        case "embedded": return try Dataset.embedded()
-        case "fmnist", "fashion-mnist", "fashionmnist": return try fmnist(path: path)
-        case "mnist": return try mnist(path: need())
-        case "kmnist": return try kmnist(path: need())
-        case "cifar10", "cifar-10": return try cifar10(path: need())
-        case "cifar100", "cifar-100": return try cifar100(path: need())
-        case "cifar100-coarse", "cifar-100-coarse": return try cifar100(path: need(), coarse: true)
-        case "svhn": return try svhn(path: need())
-        case "eurosat": return try eurosat(path: need(), seed: seed)
-        case "fer2013": return try fer2013(path: need(), seed: seed)
-        case "gtsrb": return try gtsrb(path: need())
-        case "npz": return try npzSplits(path: need())
-        case "folder":
-            let all = try imageFolder(path: need())
-            let (a, b) = try all.split(fraction: 0.8, seed: seed)
-            return DatasetSplits(train: try a.renamed(all.name + "/train"), test: try b.renamed(all.name + "/test"))
-        default:
-            throw DatasetMissingError(dataset: spec, path: path ?? "(none)",
-                                      hint: "unknown dataset '\(name)'; expected one of \(specNames.joined(separator: ", ")) or a path")
-        }
     }
 }

@@ -47,8 +47,8 @@ public final class Loader: Sequence {
     private var nextEpoch: Int
 
     /// - Parameters:
-    ///   - preset: augmentation settings; default `AugmentPreset.forDataset(dataset.name)`, or
-    ///     normalisation-free crop-less settings when the name has no preset.
+    ///   - preset: augmentation settings; default `DatasetRegistry.defaultPreset(for:)`: the
+    ///     dataset's own preset, or the user-data default at the images' size.
     ///   - threads: augmentation threads in a private pool; nil: the prefetch thread alone when
     ///     `prefetch > 0`, else `ThreadPool.shared`.
     public init(dataset: Dataset, batchSize: Int = 128, shuffle: Bool = true, dropLast: Bool = false,
@@ -76,19 +76,13 @@ public final class Loader: Sequence {
         self.dropLast = dropLast
         self.views = views
         self.seed = seed
-        self.augmenter = Augmenter(preset: preset ?? (try? AugmentPreset.forDataset(dataset.name)) ?? Loader.plainPreset(dataset), seed: seed)
+        self.augmenter = Augmenter(preset: preset ?? DatasetRegistry.defaultPreset(for: dataset), seed: seed)
         self.extras = extras
         self.prefetch = prefetch
         // A prefetching loader without its own pool augments on its one background thread: far
         // faster than any training step consumes, and it never takes the shared pool from training.
         self.pool = threads.map { ThreadPool(threads: $0) } ?? (prefetch > 0 ? .serial : .shared)
         self.nextEpoch = epoch
-    }
-
-    /// No resize, no crop padding, no flip, no normalisation (x/255): for datasets without a preset.
-    static func plainPreset(_ d: Dataset) -> AugmentPreset {
-        AugmentPreset(name: d.name, padding: 0, flip: false, strong: .cutout(holes: 0, length: 0),
-                      mean: [0], std: [1])
     }
 
     /// Samples per epoch.

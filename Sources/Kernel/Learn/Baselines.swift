@@ -27,7 +27,7 @@ public enum Baselines {
     /// w_j = p_j / Σ_{k∈S} p_k for j ∈ S, 0 otherwise (no gradient). A row whose candidate mass
     /// is zero gets the uniform confidence over its candidates (over all classes when S = ∅).
     public static func candidateConfidence(_ probs: Tensor, _ candidates: Tensor) throws -> Tensor {
-        try CoReg.checkPair("candidate_confidence", probs, candidates)
+        try Losses.checkPair("candidate_confidence", probs, candidates)
         return try Tensor.noGrad {
             let y = try candidates.to(.float32)
             let r = try probs.detach().to(.float32) * y
@@ -40,7 +40,7 @@ public enum Baselines {
     /// PRODEN (Lv et al. 2020, eq. 6), RC (Feng et al. 2020, eq. 7), CAVL (Zhang et al. 2022, with
     /// one-hot w) and PiCO (Wang et al. 2022, eq. 2). The weights carry no gradient.
     public static func weightedCE(_ logits: Tensor, _ weights: Tensor) throws -> Tensor {
-        try CoReg.checkPair("weighted_ce", logits, weights)
+        try Losses.checkPair("weighted_ce", logits, weights)
         return try (weights.detach().to(.float32) * logits.logSoftmax(axis: 1)).sum(axes: [1]).mean().neg()
     }
 
@@ -49,7 +49,7 @@ public enum Baselines {
     /// The classifier-consistent loss (Feng et al. 2020, eq. 5): −(1/N) Σ_i log Σ_{j∈S_i} p_ij.
     /// The inner sum is clamped at 1e-12 so that an empty candidate set gives a finite loss.
     public static func ccLoss(_ logits: Tensor, _ candidates: Tensor) throws -> Tensor {
-        try CoReg.checkPair("cc_loss", logits, candidates)
+        try Losses.checkPair("cc_loss", logits, candidates)
         let m = try (logits.softmax(axis: 1) * candidates.to(.float32)).sum(axes: [1])
         return try m.clamp(min: 1e-12).log().mean().neg()
     }
@@ -69,7 +69,7 @@ public enum Baselines {
     /// The LW weight update (Wen et al. 2021, §4, from the model's current predictions):
     /// w_j = p_j / Σ_{k∈S} p_k for j ∈ S and w_j = p_j / Σ_{k∉S} p_k for j ∉ S (no gradient).
     public static func lwWeights(_ probs: Tensor, _ candidates: Tensor) throws -> Tensor {
-        try CoReg.checkPair("lw_weights", probs, candidates)
+        try Losses.checkPair("lw_weights", probs, candidates)
         return try Tensor.noGrad {
             let y = try candidates.to(.float32), ny = try 1 - y
             let p = try probs.detach().to(.float32)
@@ -81,8 +81,8 @@ public enum Baselines {
     /// The leveraged weighted loss (Wen et al. 2021, eq. 4) with ψ the cross-entropy (LWC):
     /// (1/N) Σ_i [ Σ_{j∈S} w_j (−log p_j) + β Σ_{j∉S} w_j (−log(1 − p_j)) ].
     public static func lwcLoss(_ logits: Tensor, _ candidates: Tensor, weights: Tensor, beta: Double = 1) throws -> Tensor {
-        try CoReg.checkPair("lwc_loss", logits, candidates)
-        try CoReg.checkPair("lwc_loss", logits, weights)
+        try Losses.checkPair("lwc_loss", logits, candidates)
+        try Losses.checkPair("lwc_loss", logits, weights)
         let y = try candidates.to(.float32), w = try weights.detach().to(.float32)
         let p = try logits.softmax(axis: 1)
         let pos = try (w * y * p.clamp(min: 1e-12).log().neg()).sum(axes: [1])
@@ -93,8 +93,8 @@ public enum Baselines {
     /// The same loss with ψ the sigmoid loss ψ(t) = σ(−t) (LWS, Wen et al. 2021):
     /// (1/N) Σ_i [ Σ_{j∈S} w_j σ(−z_j) + β Σ_{j∉S} w_j σ(z_j) ].
     public static func lwsLoss(_ logits: Tensor, _ candidates: Tensor, weights: Tensor, beta: Double = 1) throws -> Tensor {
-        try CoReg.checkPair("lws_loss", logits, candidates)
-        try CoReg.checkPair("lws_loss", logits, weights)
+        try Losses.checkPair("lws_loss", logits, candidates)
+        try Losses.checkPair("lws_loss", logits, weights)
         let y = try candidates.to(.float32), w = try weights.detach().to(.float32)
         let pos = try (w * y * logits.neg().sigmoid()).sum(axes: [1])
         let neg = try (w * (1 - y) * logits.sigmoid()).sum(axes: [1])
@@ -112,7 +112,7 @@ public enum Baselines {
     /// argmax over the candidates of any score (N, C) → int32 (N); a row with no candidates
     /// takes the argmax over all classes.
     public static func maskedArgmax(_ scores: Tensor, _ candidates: Tensor) throws -> Tensor {
-        try CoReg.checkPair("masked_argmax", scores, candidates)
+        try Losses.checkPair("masked_argmax", scores, candidates)
         return try Tensor.noGrad {
             let y = try candidates.to(.float32)
             let has = try y.sum(axes: [1], keepdim: true).gt(Tensor(0))
@@ -133,8 +133,8 @@ public enum Baselines {
     /// PiCO's prototype-based label disambiguation (Wang et al. 2022, eq. 9):
     /// s ← φ·s + (1 − φ)·onehot(argmax_{j∈S} q·μ_j), from prototype scores (N, C) (no gradient).
     public static func picoConfidence(_ confidence: Tensor, prototypeScores: Tensor, candidates: Tensor, phi: Double) throws -> Tensor {
-        try CoReg.checkPair("pico_confidence", confidence, candidates)
-        try CoReg.checkPair("pico_confidence", prototypeScores, candidates)
+        try Losses.checkPair("pico_confidence", confidence, candidates)
+        try Losses.checkPair("pico_confidence", prototypeScores, candidates)
         guard (0...1).contains(phi) else { throw TensorError("pico_confidence", "phi must be in [0, 1], got \(phi)") }
         return try Tensor.noGrad {
             let z = try maskedArgmax(prototypeScores, candidates).oneHot(classes: candidates.shape[1])
@@ -150,7 +150,7 @@ public enum Baselines {
     ///   scale:  ((S_j + λ(1 − S_j)) p_j)^{1/λ}, renormalised (λ > 0).
     /// λ = 0 is plain PLL disambiguation on S, λ = 1 ignores the candidate set.
     public static func alimTargets(_ probs: Tensor, _ candidates: Tensor, lambda: Double, scale: Bool) throws -> Tensor {
-        try CoReg.checkPair("alim_targets", probs, candidates)
+        try Losses.checkPair("alim_targets", probs, candidates)
         guard lambda >= 0, lambda <= 1 else { throw TensorError("alim_targets", "lambda must be in [0, 1], got \(lambda)") }
         return try Tensor.noGrad {
             let y = try candidates.to(.float32)
@@ -169,7 +169,7 @@ public enum Baselines {
     /// max_S p, for the fraction η of samples with the smallest margins. Clamped to [0, 1] (the
     /// authors' `--max1`, used in all their commands); η = 0 gives λ = 0 (plain PLL).
     public static func alimAdaptiveLambda(_ probs: Tensor, _ candidates: Tensor, noiseRate eta: Double) throws -> Double {
-        try CoReg.checkPair("alim_lambda", probs, candidates)
+        try Losses.checkPair("alim_lambda", probs, candidates)
         guard (0...1).contains(eta) else { throw TensorError("alim_lambda", "noise rate must be in [0, 1], got \(eta)") }
         let p = try probs.detach().to(.float32).contiguous(), y = try candidates.to(.float32).contiguous()
         let (n, c) = (p.shape[0], p.shape[1])
@@ -195,9 +195,9 @@ public enum Baselines {
     /// temperature T when q = softmax(teacher logits)). T = 1 is KL(q ‖ p).
     public static func kdLoss(_ logits: Tensor, _ soft: Tensor, T: Double = 1) throws -> Tensor {
         guard T > 0 else { throw TensorError("kd_loss", "temperature must be positive, got \(T)") }
-        try CoReg.checkPair("kd_loss", logits, soft)
+        try Losses.checkPair("kd_loss", logits, soft)
         let q = T == 1 ? try soft.detach().to(.float32) : try CoReg.sharpen(soft.detach().to(.float32), T: T)
-        return try CoReg.klDivBatchmean(logits / T, q) * (T * T)
+        return try Losses.klDivBatchmean(logits / T, q) * (T * T)
     }
 
     // MARK: DivideMix (Li, Socher and Hoi 2020), co-divide on single labels
@@ -216,7 +216,9 @@ public enum Baselines {
     /// over the views, ŷ = w·y + (1 − w)·p̄ with y the one-hot label and w the clean probability,
     /// then sharpened at temperature T. views: K ≥ 1 tables (N, C); w: (N). No gradient.
     public static func dividemixRefine(w: Tensor, labels y: Tensor, views: [Tensor], T: Double) throws -> Tensor {
-        let pbar = try meanOfViews("dividemix_refine", views, like: y)
+        guard !views.isEmpty else { throw TensorError("dividemix_refine", "expected at least one view") }
+        for v in views { try Losses.checkPair("dividemix_refine", v, y) }
+        let pbar = try Tensor.noGrad { try CoReg.fuseUnlabeled(views.map { $0.detach() }) }
         return try Tensor.noGrad { try CoReg.sharpen(try CoReg.fusePartial(w: w.detach(), restricted: y.to(.float32), own: pbar), T: T).contiguous() }
     }
 
@@ -224,8 +226,8 @@ public enum Baselines {
     /// over the views, sharpened at temperature T. probs: K ≥ 1 tables (N, C). No gradient.
     public static func dividemixCoGuess(_ probs: [Tensor], T: Double) throws -> Tensor {
         guard let first = probs.first else { throw TensorError("dividemix_coguess", "expected at least one prediction table") }
-        let p = try meanOfViews("dividemix_coguess", probs, like: first)
-        return try Tensor.noGrad { try CoReg.sharpen(p, T: T).contiguous() }
+        for p in probs { try Losses.checkPair("dividemix_coguess", p, first) }
+        return try Tensor.noGrad { try CoReg.sharpen(try CoReg.fuseUnlabeled(probs.map { $0.detach() }), T: T).contiguous() }
     }
 
     /// Σ_c π_c log(π_c / p̄_c) with π uniform and p̄ the batch mean of softmax(z): DivideMix's
@@ -248,22 +250,9 @@ public enum Baselines {
         guard logits.rank == 2, logits.shape == targets.shape, nx >= 1, nx <= logits.shape[0] else {
             throw TensorError("dividemix_loss", "expected logits and targets of one shape (N, C) and 1 ≤ labelled ≤ N, got \(shapeString(logits.shape)), \(shapeString(targets.shape)) and labelled \(nx)")
         }
-        let n = logits.shape[0]
-        let lx = try Losses.softCrossEntropy(logits.slice(axis: 0, start: 0, end: nx), targets.slice(axis: 0, start: 0, end: nx))
-        let lu = nx < n ? try CoReg.mseOnProbs(logits.slice(axis: 0, start: nx, end: n), targets.slice(axis: 0, start: nx, end: n)) : try Tensor.zeros([])
+        let st = try CoReg.selfTrainingLoss(logits, targets: targets, labelled: nx, weight: lambdaU)
         let penalty = try uniformPriorPenalty(logits)
-        return (try lx + lu * lambdaU + penalty, lx, lu, penalty)
-    }
-
-    /// (Σ_k p_k) / K in the order given, after checking every table has `like`'s shape (N, C).
-    private static func meanOfViews(_ op: String, _ views: [Tensor], like: Tensor) throws -> Tensor {
-        guard let first = views.first else { throw TensorError(op, "expected at least one view") }
-        for v in views { try CoReg.checkPair(op, v, like) }
-        return try Tensor.noGrad {
-            var s = first.detach()
-            for v in views.dropFirst() { s = try s + v.detach() }
-            return try s / Double(views.count)
-        }
+        return (try st.loss + penalty, st.lx, st.lu, penalty)
     }
 
     // MARK: PiCO+ (Wang et al. 2022b)
@@ -353,7 +342,7 @@ public enum Baselines {
     /// CR-DPLL's supervised loss on the non-candidate labels (Wu, Wang and Zhang 2022, §3.1):
     /// −(1/N) Σ_i Σ_{j∉S_i} log(1 − p_ij + 1e-7), p = softmax(z) (the 1e-7 keeps p_ij = 1 finite).
     public static func complementaryLoss(_ logits: Tensor, _ candidates: Tensor) throws -> Tensor {
-        try CoReg.checkPair("complementary_loss", logits, candidates)
+        try Losses.checkPair("complementary_loss", logits, candidates)
         let ny = try 1 - candidates.to(.float32)
         let l = try ((1 - logits.softmax(axis: 1)) + 1e-7).log()
         return try (l * ny).sum(axes: [1]).mean().neg()
@@ -365,7 +354,7 @@ public enum Baselines {
     /// A row whose candidate set is empty uses all classes. probs: K ≥ 1 tables (N, C).
     public static func crdpllTarget(_ probs: [Tensor], _ candidates: Tensor) throws -> Tensor {
         guard !probs.isEmpty else { throw TensorError("crdpll_target", "expected at least one view") }
-        for p in probs { try CoReg.checkPair("crdpll_target", p, candidates) }
+        for p in probs { try Losses.checkPair("crdpll_target", p, candidates) }
         return try Tensor.noGrad {
             let y = try candidates.to(.float32)
             var lg = try Tensor.zeros(y.shape)
@@ -388,8 +377,8 @@ public enum Baselines {
     /// and the added label per sample (int (N), −1 where nothing changed).
     public static func irnetRefine(views: [Tensor], candidates: Tensor, confidence: Tensor, threshold: Double) throws -> (candidates: Tensor, confidence: Tensor, added: Tensor) {
         guard !views.isEmpty else { throw TensorError("irnet_refine", "expected at least one view") }
-        for p in views { try CoReg.checkPair("irnet_refine", p, candidates) }
-        try CoReg.checkPair("irnet_refine", confidence, candidates)
+        for p in views { try Losses.checkPair("irnet_refine", p, candidates) }
+        try Losses.checkPair("irnet_refine", confidence, candidates)
         let (n, c) = (candidates.shape[0], candidates.shape[1])
         let ps = try views.map { try $0.detach().to(.float32).contiguousCopy() }
         let y = try candidates.to(.float32).contiguousCopy(), w = try confidence.detach().to(.float32).contiguousCopy()
@@ -422,7 +411,7 @@ public enum Baselines {
     /// classifier's prediction restricted to the candidates and renormalised (`candidateConfidence`),
     /// no gradient.
     public static func papiConfidence(_ confidence: Tensor, probs: Tensor, candidates: Tensor, phi: Double) throws -> Tensor {
-        try CoReg.checkPair("papi_confidence", confidence, candidates)
+        try Losses.checkPair("papi_confidence", confidence, candidates)
         guard (0...1).contains(phi) else { throw TensorError("papi_confidence", "phi must be in [0, 1], got \(phi)") }
         let r = try candidateConfidence(probs, candidates)
         return try Tensor.noGrad { try (confidence.detach().to(.float32) * phi + r * (1 - phi)).contiguous() }
@@ -436,8 +425,7 @@ public enum Baselines {
         guard logits.rank == 2, targets.shape == logits.shape, perm.dtype == .int32, perm.shape == [logits.shape[0]] else {
             throw TensorError("mixup_kl", "expected logits and targets (B, C) and an int permutation (B), got \(shapeString(logits.shape)), \(shapeString(targets.shape)) and \(perm.dtype) \(shapeString(perm.shape))")
         }
-        let tb = try targets.detach().indexSelect(axis: 0, index: perm)
-        return try CoReg.klDivBatchmean(logits, targets) * l + CoReg.klDivBatchmean(logits, tb) * (1 - l)
+        return try Losses.mixupKL(logits, targets, try targets.detach().indexSelect(axis: 0, index: perm), lambda: l)
     }
 
     // MARK: per-sample state
@@ -450,12 +438,6 @@ public enum Baselines {
               values.shape == [indices.shape[0], buffer.shape[1]] else {
             throw TensorError("set_rows", "expected a contiguous float32 buffer (N, C), int32 indices (B) and values (B, C); got \(shapeString(buffer.shape)), \(indices.dtype) \(shapeString(indices.shape)), \(shapeString(values.shape))")
         }
-        let (n, c) = (buffer.shape[0], buffer.shape[1])
-        let idx = indices.contiguous(), v = try values.detach().to(.float32).contiguous()
-        for i in 0..<idx.count {
-            let r = Int(idx.iptr[i])
-            guard r >= 0 && r < n else { throw TensorError("set_rows", "index \(r) out of range for \(n) rows") }
-            (buffer.fptr + r * c).update(from: v.fptr + i * c, count: c)
-        }
+        try buffer.copyRows(values, to: indices.toInts().map { Int($0) })
     }
 }

@@ -64,4 +64,42 @@ public enum Losses {
         }
         return try (q * logits.logSoftmax(axis: 1)).sum(axes: [1]).mean().neg()
     }
+
+    /// Mean over batch and classes of (softmax(logits) − target)² (the 𝒰 loss).
+    public static func mseOnProbs(_ logits: Tensor, _ target: Tensor) throws -> Tensor {
+        guard logits.shape == target.shape else {
+            throw TensorError("mse_probs", "logits \(shapeString(logits.shape)) and targets \(shapeString(target.shape)) differ")
+        }
+        let d = try logits.softmax(axis: -1) - target
+        return try (d * d).mean()
+    }
+
+    /// KL(target ‖ softmax(logits)) summed over classes, averaged over the batch
+    /// (torch KLDivLoss(reduction='batchmean') on log_softmax; 0·log 0 = 0).
+    public static func klDivBatchmean(_ logits: Tensor, _ target: Tensor) throws -> Tensor {
+        guard logits.shape == target.shape, logits.rank == 2 else {
+            throw TensorError("kl_div", "logits \(shapeString(logits.shape)) and target \(shapeString(target.shape)) must both be (N, C)")
+        }
+        let t = target.detach()
+        let tlogt = try Tensor.where(t.gt(Tensor(0)), t * t.clamp(min: 1e-30).log(), Tensor(0))
+        return try (tlogt - t * logits.logSoftmax(axis: 1)).sum() / Double(logits.shape[0])
+    }
+
+    /// Checks that predictions (or scores, weights) and a candidate matrix are both (N, C).
+    static func checkPair(_ op: String, _ a: Tensor, _ y: Tensor) throws {
+        guard a.rank == 2, a.shape == y.shape else {
+            throw TensorError(op, "expected predictions and candidates of the same shape (N, C), got \(shapeString(a.shape)) and \(shapeString(y.shape))")
+        }
+    }
+
+    /// Mixup-consistent KL: l·KL(t_a ‖ softmax(z)) + (1 − l)·KL(t_b ‖ softmax(z)), with t_a the
+    /// unmixed targets and t_b = t_a[perm] (Co-Reg's L_prot on 𝒫, PaPi's alignment).
+    public static func mixupKL(_ logits: Tensor, _ ta: Tensor, _ tb: Tensor, lambda l: Double) throws -> Tensor {
+        try klDivBatchmean(logits, ta) * l + klDivBatchmean(logits, tb) * (1 - l)
+    }
+
+    /// The same with the MSE on probabilities (Co-Reg's L_prot on 𝒰).
+    public static func mixupMSE(_ logits: Tensor, _ ta: Tensor, _ tb: Tensor, lambda l: Double) throws -> Tensor {
+        try mseOnProbs(logits, ta) * l + mseOnProbs(logits, tb) * (1 - l)
+    }
 }

@@ -171,3 +171,28 @@ extension Tensor {
         return try reshape([-1]).indexSelect(axis: 0, index: Tensor(ints: idx, shape: [idx.count]))
     }
 }
+
+extension Tensor {
+    /// Writes row i of `values` (B, …) into row `rows[i]` of this contiguous tensor (N, …), in
+    /// place, in order (a repeated row keeps the last write): the one indexed copy behind every
+    /// per-sample table — distribution alignment's stored predictions, the MoCo queue and the
+    /// baselines' confidences. `values` is converted to this tensor's dtype; no gradient.
+    public func copyRows(_ values: Tensor, to rows: [Int]) throws {
+        guard rank >= 1, isContiguous, values.shape.count == rank, values.shape[0] == rows.count,
+              Array(values.shape.dropFirst()) == Array(shape.dropFirst()) else {
+            throw TensorError("copy_rows", "expected values (\(rows.count), \(shape.dropFirst().map(String.init).joined(separator: ", "))) for a contiguous table \(shapeString(shape)), got \(shapeString(values.shape))\(isContiguous ? "" : " (the table is not contiguous)")")
+        }
+        let n = shape[0], width = shape[0] == 0 ? 0 : count / n
+        if let bad = rows.first(where: { $0 < 0 || $0 >= n }) {
+            throw TensorError("copy_rows", "row \(bad) is out of range for \(n) rows")
+        }
+        let v = try values.detach().to(dtype).contiguous()
+        for (i, r) in rows.enumerated() {
+            switch dtype {
+            case .float32: (fptr + r * width).update(from: v.fptr + i * width, count: width)
+            case .int32: (iptr + r * width).update(from: v.iptr + i * width, count: width)
+            case .bool: (bptr + r * width).update(from: v.bptr + i * width, count: width)
+            }
+        }
+    }
+}

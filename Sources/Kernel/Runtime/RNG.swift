@@ -173,3 +173,30 @@ public final class RNG {
         }
     }
 }
+
+extension RNG {
+    /// Beta(a, b) from two Gamma draws (Marsaglia–Tsang, with the α < 1 boost).
+    public func nextBeta(_ a: Double, _ b: Double) -> Double {
+        let x = nextGamma(a), y = nextGamma(b)
+        return x + y > 0 ? x / (x + y) : 0.5
+    }
+
+    public func nextGamma(_ alpha: Double) -> Double {
+        if alpha < 1 {
+            let u = Swift.max(nextDouble(), 1e-300)
+            return nextGamma(alpha + 1) * pow(u, 1 / alpha)
+        }
+        let d = alpha - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x: Double, v: Double
+            repeat {
+                x = nextNormal()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = nextDouble()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if log(Swift.max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+        }
+    }
+}
