@@ -28,61 +28,22 @@ import os
 import sys
 
 # The two template sets of the authors' code: "small" (27, the default) and the 80 CLIP ImageNet ones.
-TEMPLATES_SMALL = [
-    "a photo of a {}", "a rendering of a {}", "a cropped photo of the {}",
-    "the photo of a {}", "a photo of a clean {}", "a photo of a dirty {}", "a dark photo of the {}",
-    "a photo of my {}", "a photo of the cool {}", "a close-up photo of a {}", "a bright photo of the {}",
-    "a cropped photo of a {}", "a photo of the {}", "a good photo of the {}", "a photo of one {}",
-    "a close-up photo of the {}", "a rendition of the {}", "a photo of the clean {}", "a rendition of a {}",
-    "a photo of a nice {}", "a good photo of a {}", "a photo of the nice {}", "a photo of the small {}",
-    "a photo of the weird {}", "a photo of the large {}", "a photo of a cool {}", "a photo of a small {}",
-]
+def coreg_registry(args):
+    """Class names and prompt templates from CoReg's one registry (`coreg data list --json`, or a
+    JSON file it wrote), so that no list is kept twice."""
+    import json
+    import subprocess
+    if args.registry:
+        with open(args.registry) as f:
+            return json.load(f)
+    try:
+        out = subprocess.run([args.coreg, "data", "list", "--json"], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit("cannot read CoReg's dataset registry with %s (%s); build coreg, pass --coreg PATH, or "
+                 "--registry FILE written by `coreg data list --json > FILE`" % (args.coreg, e))
+    return json.loads(out)
 
-TEMPLATES_IMAGENET80 = [
-    "a bad photo of a {}.", "a photo of many {}.", "a sculpture of a {}.", "a photo of the hard to see {}.",
-    "a low resolution photo of the {}.", "a rendering of a {}.", "graffiti of a {}.", "a bad photo of the {}.",
-    "a cropped photo of the {}.", "a tattoo of a {}.", "the embroidered {}.", "a photo of a hard to see {}.",
-    "a bright photo of a {}.", "a photo of a clean {}.", "a photo of a dirty {}.", "a dark photo of the {}.",
-    "a drawing of a {}.", "a photo of my {}.", "the plastic {}.", "a photo of the cool {}.",
-    "a close-up photo of a {}.", "a black and white photo of the {}.", "a painting of the {}.", "a painting of a {}.",
-    "a pixelated photo of the {}.", "a sculpture of the {}.", "a bright photo of the {}.", "a cropped photo of a {}.",
-    "a plastic {}.", "a photo of the dirty {}.", "a jpeg corrupted photo of a {}.", "a blurry photo of the {}.",
-    "a photo of the {}.", "a good photo of the {}.", "a rendering of the {}.", "a {} in a video game.",
-    "a photo of one {}.", "a doodle of a {}.", "a close-up photo of the {}.", "a photo of a {}.",
-    "the origami {}.", "the {} in a video game.", "a sketch of a {}.", "a doodle of the {}.",
-    "a origami {}.", "a low resolution photo of a {}.", "the toy {}.", "a rendition of the {}.",
-    "a photo of the clean {}.", "a photo of a large {}.", "a rendition of a {}.", "a photo of a nice {}.",
-    "a photo of a weird {}.", "a blurry photo of a {}.", "a cartoon {}.", "art of a {}.",
-    "a sketch of the {}.", "a embroidered {}.", "a pixelated photo of a {}.", "itap of the {}.",
-    "a jpeg corrupted photo of the {}.", "a good photo of a {}.", "a plushie {}.", "a photo of the nice {}.",
-    "a photo of the small {}.", "a photo of the weird {}.", "the cartoon {}.", "art of the {}.",
-    "a drawing of the {}.", "a photo of the large {}.", "a black and white photo of a {}.", "the plushie {}.",
-    "a dark photo of a {}.", "itap of a {}.", "graffiti of the {}.", "a toy {}.",
-    "itap of my {}.", "a photo of a cool {}.", "a photo of a small {}.", "a tattoo of the {}.",
-]
 
-# Class names as CoReg's ClassNames.swift has them (spec §1.2).
-CLASS_NAMES = {
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-    "fmnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"],
-    "svhn": ["number %d" % i for i in range(10)],
-    "eurosat": ["AnnualCrop", "Forest", "HerbaceousVegetation", "Highway", "Industrial", "Pasture",
-                "PermanentCrop", "Residential", "River", "SeaLake"],
-    "fer2013": ["%s Facial Expression" % e for e in
-                ["Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]],
-    "gtsrb": ["German Traffic Sign: " + s for s in [
-        "Speed limit 20", "Speed limit 30", "Speed limit 50", "Speed limit 60", "Speed limit 70",
-        "Speed limit 80", "Speed limit 80 cancelled", "Speed limit 100", "Speed limit 120", "No passing",
-        "No truck overtaking", "Only have priority at the next intersection", "Priority road", "Give way",
-        "Stop", "All vehicles prohibited", "Trucks prohibited", "No entry", "Caution!", "Curve (to the left)",
-        "Curve (to the right)", "Continuous curves", "Rough road", "Slippery road",
-        "The road narrows on the right", "Construction site", "Signal light", "Pay attention to pedestrians",
-        "Pay attention to children", "Watch out for bikes", "Watch out for snow/ice on the road", "Deer ahead",
-        "Unlimited speed", "Turn right", "Turn left", "Go straight", "Go straight and turn right",
-        "Go straight and turn left", "Drive on the right", "Drive on the left", "Driving around the island",
-        "Lift ban on no passing", "Lift ban on truck overtaking"]],
-}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".ppm", ".bmp")
 
 
@@ -158,7 +119,10 @@ class TransformersBackend:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", required=True, help="class-per-folder directory, flat folder, or .npy array")
-    ap.add_argument("--dataset", help="class names of a built-in dataset: " + ", ".join(sorted(CLASS_NAMES)))
+    ap.add_argument("--dataset", help="class names of a dataset in CoReg's registry (cifar10, fmnist, eurosat, …; `coreg data list`)")
+    ap.add_argument("--coreg", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "coreg"),
+                    help="the coreg binary whose registry gives class names and templates (default: this checkout's release build)")
+    ap.add_argument("--registry", help="a JSON file from `coreg data list --json` instead of running coreg")
     ap.add_argument("--classes", help="comma-separated class names (overrides --dataset and folder names)")
     ap.add_argument("--template", default="small", help="'small' (27 templates, default) or anything else for the 80")
     ap.add_argument("--backend", default="open_clip", choices=["open_clip", "transformers"])
@@ -173,18 +137,24 @@ def main():
     import numpy as np
     import torch
 
+    registry = coreg_registry(args)
+    class_names = {d["name"]: d["classes"] for d in registry["datasets"] if d["classes"]}
+    for d in registry["datasets"]:
+        for a in d["aliases"]:
+            if d["classes"]:
+                class_names[a] = d["classes"]
     images, folder_classes = load_images(args.images)
     if args.classes:
         classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     elif args.dataset:
-        if args.dataset not in CLASS_NAMES:
-            sys.exit("unknown --dataset %s; expected one of %s" % (args.dataset, ", ".join(sorted(CLASS_NAMES))))
-        classes = CLASS_NAMES[args.dataset]
+        if args.dataset.lower() not in class_names:
+            sys.exit("unknown --dataset %s; expected one of %s" % (args.dataset, ", ".join(sorted(class_names))))
+        classes = class_names[args.dataset.lower()]
     elif folder_classes:
         classes = folder_classes
     else:
         sys.exit("give --classes or --dataset (class names are needed for the prompts)")
-    templates = TEMPLATES_SMALL if args.template == "small" else TEMPLATES_IMAGENET80
+    templates = registry["templates"]["small" if args.template == "small" else "imagenet"]
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if args.backend == "open_clip":
         backend = OpenCLIPBackend(args.model or "ViT-B-32", args.pretrained, device)

@@ -41,6 +41,23 @@ check annot-bad-param 64 $bin annotate make --data embedded --annotator flip:p=0
 check annot-pico 0 $bin annotate make --data embedded --annotator pico:q=0.1 --out "$tmpd/p.npz" --json
 expect_text annot-pico-json '"noise_rate": 0\.0,'
 check annot-bad-annotator 64 $bin annotate make --data embedded --annotator vote --out "$tmpd/x.npz"
+expect_text annot-bad-annotator-text "unknown annotator 'vote'; expected one of simulated, flip, pico, instance"
+check data-bad-name 64 $bin data info cifra10:/tmp; expect_text data-bad-name-text "unknown dataset 'cifra10'; expected one of embedded, fmnist"
+check data-list 0 $bin data list --json; expect_text data-list-json '"name": "gtsrb"'
+check coreg-bad-data 64 $bin run scripts/coreg.coreg data=cifra10:/tmp epochs=1 out="$tmpd/bad"; expect_text coreg-bad-data-text "unknown dataset 'cifra10'"
+check pce-bad-annotator 64 $bin run scripts/baselines/partial_ce.coreg annotations=simulatd epochs=1 out="$tmpd/bad"; expect_text pce-bad-annotator-text "unknown annotator 'simulatd'"
+# one annotator spec: `annotate make --subset S` writes exactly the candidate sets a script gets from
+# annotations=SPEC subset=S (the simulated annotator fitted on the whole split, flips drawn per subset sample)
+check subset-300 0 $bin run scripts/data/make_subset.coreg data=embedded n=300 seed=3 out="$tmpd/s300a.npy"
+for spec in simulated flip:q=0.1,eta=0.2 instance:q=0.2; do
+  f="$tmpd/ann_${spec%%:*}.npz"
+  check "annot-make-subset-${spec%%:*}" 0 $bin annotate make --data embedded --annotator "$spec" --subset "$tmpd/s300a.npy" --seed 2 --out "$f"
+  check "annot-same-${spec%%:*}" 0 $bin run scripts/tests/annotations_equal.coreg data=embedded subset="$tmpd/s300a.npy" seed=2 a="$spec" b="$f"
+  expect_text "annot-same-${spec%%:*}-text" '300 identical candidate sets'
+done
+# … and the check can fail: a different seed gives different flips
+check annot-differ 70 $bin run scripts/tests/annotations_equal.coreg data=embedded subset="$tmpd/s300a.npy" seed=5 a=flip:q=0.1,eta=0.2 b="$tmpd/ann_flip.npz"
+expect_text annot-differ-text 'entries differ' 
 # the method script end to end: a tiny run, stopped and resumed, gives identical numbers
 check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"; expect_text coreg-resume-text 'are identical'
 check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
@@ -84,5 +101,8 @@ check quickstart-tiny 0 $bin run scripts/quickstart.coreg train=300 epochs=2 war
 expect_text quickstart-zero-shot '\| annotator zero-shot \(template 0, test images\) \| 0\.[0-9]{4} \|'
 expect_text quickstart-pce '\| partial-CE training \| 0\.[0-9]{4} \|'
 expect_text quickstart-coreg '\| Co-Reg \(ensemble\) \| 0\.[0-9]{4} \|'
+# results.json records the settings that change the numbers
+if grep -q '"annotator" : "simulated:fmnist-clip"' "$tmp/pce/results.json" && tr -d ' \n' < "$tmp/pce/results.json" | grep -q '"input":\[1,28,28\]' \
+   && grep -q '"view" : "weak"' "$tmp/pce/results.json" && grep -q '"threads" : [1-9]' "$tmp/pce/results.json"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL results-config: $(cat "$tmp/pce/results.json")"; fi
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

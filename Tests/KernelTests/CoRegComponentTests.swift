@@ -1,7 +1,7 @@
 import XCTest
 import Kernel
 
-/// Co-Reg's components on small hand-checked inputs (spec §2).
+/// Co-Reg's components on small hand-checked inputs (docs/method.md).
 final class CoRegComponentTests: XCTestCase {
     func testGMMRecoversKnownMixture() throws {
         let rng = RNG(seed: 3)

@@ -22,7 +22,9 @@ final class LoaderTests: XCTestCase {
 
     func testEveryIndexOncePerEpochAndLabels() throws {
         let d = try indexed(103)
-        let l = try Loader(dataset: d, batchSize: 10, views: [.test], seed: 4)
+        // an identity preset (x/255): the pixel value names the sample (user data is normalised by default)
+        let plain = AugmentPreset(name: "plain", padding: 0, flip: false, strong: .cutout(holes: 0, length: 0), mean: [0], std: [1])
+        let l = try Loader(dataset: d, batchSize: 10, views: [.test], preset: plain, seed: 4)
         XCTAssertEqual(l.count, 11)
         for e in 0..<3 {
             let bs = try collect(l, epoch: e)
@@ -179,5 +181,18 @@ final class LoaderTests: XCTestCase {
         let png = try DatasetPreview.augmentationGrid(d, samples: [0, 1], views: [.weak, .strong], preset: try AugmentPreset.forDataset("fmnist"), scale: 2)
         XCTAssertEqual(png.height, 2 * 56 + 3 * 2)
         XCTAssertEqual(png.width, 3 * 56 + 4 * 2)
+    }
+}
+
+extension LoaderTests {
+    /// Without a preset, a loader over data the registry does not know normalises with the
+    /// user-data default ((x/255 − 0.5)/0.5) instead of silently passing raw x/255 through.
+    func testUserDataDefaultPresetNormalises() throws {
+        let d = try Dataset(name: "mine", pixels: .uint8([0, 255, 51, 204]), shape: [1, 1, 2, 2], labels: [0], classNames: ["a"])
+        let l = try Loader(dataset: d, batchSize: 1, views: [.test], prefetch: 0)
+        XCTAssertEqual(l.augmenter.preset.name, "folder")
+        let b = try l.batch(0, epoch: 0)
+        let v = b.x.toDoubles()
+        XCTAssertEqual(v[0], -1, accuracy: 1e-6); XCTAssertEqual(v[1], 1, accuracy: 1e-6); XCTAssertEqual(v[2], -0.6, accuracy: 1e-5)
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
-@testable import Kernel
+import Kernel
+import Foundation
 
 /// The dataset registry and the annotator spec: the one place each concept lives.
 final class RegistryTests: XCTestCase {
@@ -85,7 +86,11 @@ final class RegistryTests: XCTestCase {
     func testAnnotateSubsetsAlikeFromEveryPath() throws {
         let n = 60
         let labels = (0..<n).map { Int32($0 % 3) }
-        let px = (0..<(n * 64)).map { UInt8(($0 * 37 + Int(labels[$0 / 64]) * 50) % 256) }
+        var px = [UInt8](repeating: 0, count: n * 64)
+        for i in 0..<(n * 64) {
+            let v: Int = i * 37 + Int(labels[i / 64]) * 50
+            px[i] = UInt8(v % 256)
+        }
         let d = try Dataset(name: "toy", pixels: .uint8(px), shape: [n, 1, 8, 8], labels: labels, classNames: ["a", "b", "c"])
         let idx = [5, 1, 40, 33]
         let sim = try AnnotatorSpec.parse("simulated:clean")

@@ -1,10 +1,10 @@
 import Kernel
 
 /// The `baselines` module: losses and label-update rules of the comparison methods
-/// (Kernel/Learn/Baselines.swift, spec §5), composed by `scripts/baselines/*.coreg`. Components
+/// (Kernel/Learn/Baselines.swift, docs/baselines.md), composed by `scripts/baselines/*.coreg`. Components
 /// shared with Co-Reg (prototypes, queue, SupCon, divide, mixup, sharpen) stay in `coreg`.
 func registerBaselinesModule(_ r: Registry) {
-    let m = r.module("baselines", doc: "Baseline PLL / NPLL / noisy-label losses and label updates (spec §5): PRODEN, CC, RC, LWC, LWS, CAVL, PiCO, PiCO+, CR-DPLL, IRNet, PaPi, ALIM, KD, DivideMix.")
+    let m = r.module("baselines", doc: "Baseline PLL / NPLL / noisy-label losses and label updates (docs/baselines.md): PRODEN, CC, RC, LWC, LWS, CAVL, PiCO, PiCO+, CR-DPLL, IRNet, PaPi, ALIM, KD, DivideMix.")
     func t(_ a: Arguments, _ i: Int, _ what: String) throws -> Tensor {
         do { return try toTensor(a[i], what: what) } catch { throw a.argumentError(i, expected: "tensor", got: a[i]) }
     }

@@ -1,4 +1,4 @@
-/// Statistics of an annotation against the true labels (spec §1.2 "annotation statistics",
+/// Statistics of an annotation against the true labels (docs/annotation.md "annotation statistics",
 /// §4.2): average |S|, noise rate η = P(y ∉ S) overall and per class, the false-positive rate
 /// q̂, the set-size histogram, the confusion of the noise and, when scores are present, the
 /// zero-shot accuracy of every template and of the template average. Every field is plain data

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// How per-template VLM scores become a candidate set (spec §1.2, the code's `--clip_plabel_mode`).
+/// How per-template VLM scores become a candidate set (docs/annotation.md, the code's `--clip_plabel_mode`).
 public enum CandidateRule: Sendable, Equatable, CustomStringConvertible {
     /// S = ∪_t argmax_c p_t (the paper's default, `multi_prompt`).
     case union

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Prompt templates for CLIP-style annotation (spec §1.2). Each template holds one "{}" where the
+/// Prompt templates for CLIP-style annotation (docs/annotation.md). Each template holds one "{}" where the
 /// class name goes.
 public enum PromptTemplates {
     /// The authors' default (`--template small`): the 27 "imagenet_templates_small". Template 0,

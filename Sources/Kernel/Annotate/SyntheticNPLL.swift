@@ -1,4 +1,4 @@
-/// Synthetic noisy-partial-label generators (spec §1.3). All are deterministic given the seed
+/// Synthetic noisy-partial-label generators (docs/annotation.md). All are deterministic given the seed
 /// (each draws from its own named RNG sub-stream).
 public enum SyntheticNPLL {
     /// ALIM / Co-Reg `--noisy_type flip`: each negative label ȳ ≠ y joins S with probability `q`

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which transform a loader view applies (spec §3.3): `weak` = random crop with zero padding
+/// Which transform a loader view applies (docs/augmentation.md): `weak` = random crop with zero padding
 /// (+ horizontal flip where the dataset allows it); `strong` = weak + RandAugment + Cutout (colour
 /// sets) or weak + Cutout(1 hole, 16) (grayscale sets); `test` = resize + normalise only.
 public enum AugmentView: String, CaseIterable, Sendable {
@@ -15,7 +15,7 @@ public enum StrongAugment: Equatable, Sendable {
     case cutout(holes: Int, length: Int)
 }
 
-/// A dataset's augmentation settings, exactly as Co-Reg's `datasets/*.py` set them (spec §3.3).
+/// A dataset's augmentation settings, exactly as Co-Reg's `datasets/*.py` set them (docs/augmentation.md).
 public struct AugmentPreset: Equatable, Sendable {
     public var name: String
     /// Bilinear resize to size×size before anything else (nil: keep the stored size).

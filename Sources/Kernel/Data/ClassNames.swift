@@ -1,4 +1,4 @@
-/// Class names of the built-in datasets (spec §1.2): torchvision's `.classes` for CIFAR-10,
+/// Class names of the built-in datasets (docs/annotation.md): torchvision's `.classes` for CIFAR-10,
 /// CIFAR-100, Fashion-MNIST, MNIST, KMNIST and EuroSAT; the hand-written descriptions of the
 /// authors' code for SVHN, FER2013 and GTSRB.
 public enum ClassNames {

@@ -179,7 +179,7 @@ public enum Datasets {
 
     /// FER2013 from `fer2013.csv` (rows with Usage "Training", as torchvision's train split) or
     /// torchvision's `train.csv`; a file or a directory holding one. Split 80/20 at random with
-    /// `seed` (spec §3.1), faces resized from 48×48 to `size`×`size` gray.
+    /// `seed` (docs/results.md), faces resized from 48×48 to `size`×`size` gray.
     public static func fer2013(path: String, seed: UInt64 = 0, trainFraction: Double = 0.8, size: Int = 64) throws -> DatasetSplits {
         var file = path
         if FileBytes.isDirectory(path) {

@@ -43,7 +43,7 @@ public struct DatasetEntry: Sendable {
 
 /// The one registry of datasets: the CLI (`coreg data`, `coreg annotate`), the bindings
 /// (`data.load`, `data.preset`, `data.loader`), `scripts/lib/common.coreg` and
-/// `scripts/annotate_clip.py` (through `coreg data registry --json`) all read it.
+/// `scripts/annotate_clip.py` (through `coreg data list --json`) all read it.
 public enum DatasetRegistry {
     public static let entries: [DatasetEntry] = {
         let half: [Float] = [0.5, 0.5, 0.5]
@@ -187,7 +187,8 @@ public enum DatasetRegistry {
         entries.first { $0.names.contains(name.lowercased()) }?.classNames
     }
 
-    /// The registry as JSON (what `coreg data registry --json` prints and `annotate_clip.py` reads).
+    /// The registry as JSON, with the prompt templates (what `coreg data list --json` prints and
+    /// `scripts/annotate_clip.py` reads).
     public static func json() -> String {
         func str(_ s: String) -> String { JSONWriter.quote(s) }
         func list(_ xs: [String]) -> String { "[" + xs.map(str).joined(separator: ", ") + "]" }
@@ -203,7 +204,7 @@ public enum DatasetRegistry {
             f.append("\"classes\": \(e.classNames.map(list) ?? "null")")
             return "  {" + f.joined(separator: ", ") + "}"
         }
-        return "{\"datasets\": [\n" + rows.joined(separator: ",\n") + "\n]}"
+        return "{\"datasets\": [\n" + rows.joined(separator: ",\n") + "\n],\n\"templates\": {\"small\": \(list(PromptTemplates.small)), \"imagenet\": \(list(PromptTemplates.imagenet80))}}"
     }
 }
 

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Losses and label-update rules of the comparison methods (spec §5), each at batch level and
+/// Losses and label-update rules of the comparison methods (docs/baselines.md), each at batch level and
 /// written from the papers' equations. Notation: logits z (N, C), p = softmax(z), candidate
 /// matrix Y (N, C) with 0/1 entries (any dtype), confidences / weights w (N, C).
 /// Training loops live in `scripts/baselines/*.coreg`; these are the per-batch pieces.
@@ -418,7 +418,7 @@ public enum Baselines {
     }
 
     /// The mixup-consistent KL of PaPi's prototype alignment (Xia et al. 2023, eq. 6; Co-Reg's
-    /// L_prot, spec §2.5): l·KL(t ‖ softmax(z)) + (1 − l)·KL(t[perm] ‖ softmax(z)), each the batch
+    /// L_prot, docs/method.md): l·KL(t ‖ softmax(z)) + (1 − l)·KL(t[perm] ‖ softmax(z)), each the batch
     /// mean over rows (KLDivLoss batchmean). logits: (B, C) of the mixed inputs; targets: (B, C)
     /// of the unmixed ones; perm: int (B), the mixup permutation; lambda: the mixing weight l.
     public static func mixupKL(_ logits: Tensor, targets: Tensor, perm: Tensor, lambda l: Double) throws -> Tensor {

@@ -7,7 +7,7 @@ import Darwin
 /// A two-component 1-D Gaussian mixture fitted by EM, with scikit-learn's semantics for
 /// `GaussianMixture(n_components=2, max_iter, tol, reg_covar)`: k-means initialisation,
 /// convergence when the mean log-likelihood per sample changes by less than `tol`, and
-/// `reg_covar` added to each variance. Used by Co-Reg's division step (spec §2.2).
+/// `reg_covar` added to each variance. Used by Co-Reg's division step (docs/method.md).
 public struct GMM1D: Sendable, Equatable {
     public var means: [Double]
     public var variances: [Double]

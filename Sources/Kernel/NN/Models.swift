@@ -114,7 +114,7 @@ public final class PreActBlock: Module {
     public override func makeCopy() -> Module { PreActBlock(inPlanes, planes, stride: stride, rng: RNG(seed: 0)) }
 }
 
-/// PreAct ResNet-18, the paper's backbone (spec §3.2): conv3x3(64)-BN-ReLU stem, PreAct stages
+/// PreAct ResNet-18, the paper's backbone (docs/models.md): conv3x3(64)-BN-ReLU stem, PreAct stages
 /// [2,2,2,2] of widths 64/128/256/512 (stage 1 stride 1 for 28/32-px inputs, 2 for 64-px),
 /// global average pooling to a 512-d feature, and a Linear classifier.
 public final class PreActResNet18: Module, FeatureClassifier {

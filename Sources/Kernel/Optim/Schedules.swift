@@ -12,7 +12,7 @@ public enum Schedule: Sendable, Equatable {
     /// Cosine annealing from `base` to `min` over `period` epochs (torch CosineAnnealingLR).
     case cosine(base: Double, min: Double, period: Int)
     /// The Co-Reg code's cosine: lr(e) = η_min + (base − η_min)(1 + cos(π·e/800))/2, with
-    /// η_min = base·0.1³ and the period fixed at 800 whatever the number of epochs (spec §3.4).
+    /// η_min = base·0.1³ and the period fixed at 800 whatever the number of epochs (docs/method.md).
     case coregCosine(base: Double)
     /// Multiplies by `gamma` every `stepSize` epochs.
     case step(base: Double, stepSize: Int, gamma: Double)

@@ -36,7 +36,7 @@ extension CoReg {
     }
 }
 
-/// Distribution alignment (spec §2.2, the code's `perform_da`): a buffer of stored per-sample
+/// Distribution alignment (docs/method.md, the code's `perform_da`): a buffer of stored per-sample
 /// predictions (N, C), initialised uniform and overwritten with raw softmax outputs; alignment
 /// divides predictions by (mean of the buffer / prior) and renormalises.
 public final class DistributionAlignment {
