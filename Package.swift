@@ -58,7 +58,7 @@ let package = Package(
                     swiftSettings: [.unsafeFlags(cpuFlags)]),
         // Runs the built `coreg` binary (REPL under a pseudo-terminal, notebooks); no internal imports.
         .testTarget(name: "CLITests", dependencies: []),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], exclude: ["gen"], resources: [.copy("golden")]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter"], resources: [.copy("golden")]),
     ],
     swiftLanguageModes: [.v5]
 )

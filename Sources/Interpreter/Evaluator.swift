@@ -512,42 +512,14 @@ final class Evaluator {
             else if let d = p.defaultValue {
                 if case .list = d { v = .list(ScriptList()) } else { v = d }
             } else {
-                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(Evaluator.typeText(p.type ?? "a value")), got no value)")
+                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(p.kind?.text ?? "a value"), got no value)")
             }
-            if let t = p.type, !Evaluator.matches(t, v) {
-                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(Evaluator.typeText(t)), got \(v.argumentTypeName))")
+            if let t = p.kind, !t.matches(v) {
+                throw ScriptError("bad argument #\(i + 1) to '\(name)' (expected \(t.text), got \(v.argumentTypeName))")
             }
             out.append(v)
         }
         return Arguments(function: name, values: out, rest: rest, options: options, context: context)
-    }
-
-    /// A signature type as error messages show it: "int?" reads "int", "int|list" reads "int or list".
-    static func typeText(_ t: String) -> String {
-        var s = t
-        if s.hasSuffix("?") { s.removeLast() }
-        return s.replacingOccurrences(of: "|", with: " or ")
-    }
-
-    /// Checks a signature type such as "int", "number", "tensor?", "int|list".
-    static func matches(_ type: String, _ v: Value) -> Bool {
-        var t = Substring(type)
-        if t.hasSuffix("?") {
-            if v.isNull { return true }
-            t = t.dropLast()
-        }
-        if t.contains("|") { return t.split(separator: "|").contains { matches(String($0), v) } }
-        switch (t, v) {
-        case ("any", _): return true
-        case ("int", .int): return true
-        case ("float", .int), ("float", .float), ("number", .int), ("number", .float): return true
-        case ("string", .string), ("bool", .bool), ("list", .list), ("dict", .dict), ("range", .range): return true
-        case ("function", .function), ("function", .native): return true
-        case ("function", .object(let o)): return o.callable != nil
-        case ("iterable", .list), ("iterable", .range), ("iterable", .string), ("iterable", .dict), ("iterable", .object): return true
-        case (_, .object(let o)): return o.typeName == t
-        default: return false
-        }
     }
 
     private func callScript(_ fn: ScriptFunction, _ positional: [Value], _ keywords: [(String, Value)], _ span: Span) throws -> Value {

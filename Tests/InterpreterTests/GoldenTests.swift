@@ -10,6 +10,7 @@ import Interpreter
 ///     # expect runtime error: message         (exit 70)
 ///     # expect runtime error 4:9: message     (with location)
 ///     # expect warning: message               (e.g. an unused command-line argument)
+///     # expect exit: 64                       (an exit status other than the kind's usual one)
 ///     # args: lr=0.5 name=x                   (command-line arguments)
 final class GoldenTests: XCTestCase {
     struct Expectations {
@@ -18,6 +19,9 @@ final class GoldenTests: XCTestCase {
         var runtimeError: String? = nil
         var warnings: [String] = []
         var args: [String] = []
+        /// `# expect exit: N`: the exit status when it is not the kind's usual one (e.g. 64 for
+        /// an unknown name reported at run time).
+        var exit: Int32? = nil
     }
 
     static func goldenDirectory() -> URL {
@@ -40,6 +44,7 @@ final class GoldenTests: XCTestCase {
             else if c.hasPrefix("expect error ") { e.staticErrors.append(String(c.dropFirst(13))) }
             else if c.hasPrefix("expect runtime error") { e.runtimeError = String(c.dropFirst(20)) }
             else if c.hasPrefix("expect warning: ") { e.warnings.append(String(c.dropFirst(16))) }
+            else if c.hasPrefix("expect exit: ") { e.exit = Int32(c.dropFirst(13).trimmingCharacters(in: .whitespaces)) }
             else if c.hasPrefix("args: ") { e.args = c.dropFirst(6).split(separator: " ").map(String.init) }
         }
         return e
@@ -79,7 +84,8 @@ final class GoldenTests: XCTestCase {
         } else if let got = runtime.first {
             problems.append("unexpected runtime error: \(got.rendered)")
         }
-        let wantCode: ExitCode = !exp.staticErrors.isEmpty ? .staticError : (exp.runtimeError != nil ? .runtimeError : .success)
+        let wantCode: ExitCode = exp.exit.flatMap { ExitCode(rawValue: $0) }
+            ?? (!exp.staticErrors.isEmpty ? .staticError : (exp.runtimeError != nil ? .runtimeError : .success))
         if code != wantCode { problems.append("exit code \(code.rawValue), expected \(wantCode.rawValue)") }
         return problems
     }

@@ -116,15 +116,15 @@ func registerAnnotateModule(_ r: Registry) {
 
     m.add("from_scores(scores: tensor, rule: string = \"union\", k: int = 5, r: float = 0.5, logits: bool = false, classes: list? = nil)",
           doc: "Candidate sets from per-template scores [N, T, C] (probabilities, or logits with logits=true): rule union (of per-template top-1), topk (of the template average), ratio (p ≥ r·p_max) or soft.") { args in
-        let t = try args.object(0, as: TensorObject.self, expected: "tensor").tensor
+        let t = try args.tensor(0)
         let rule = try CandidateRule.parse(try args.string(1), k: try args.int(2), r: try args.double(3))
         let cls = args.isNull(5) ? nil : try stringList(args[5], what: "classes")
         return .object(AnnotationObject(try CandidateRules.fromScores(t, logits: try args.bool(4), rule: rule, classes: cls)))
     }
     m.add("from_embeddings(image: tensor, text: tensor, scale: float = 100, rule: string = \"union\", k: int = 5, r: float = 0.5)",
           doc: "CLIP's mechanism: image [N, D] and text [T, C, D] embeddings, L2-normalised, logits = scale·cos, softmax per template, then rule.") { args in
-        let img = try args.object(0, as: TensorObject.self, expected: "tensor").tensor
-        let txt = try args.object(1, as: TensorObject.self, expected: "tensor").tensor
+        let img = try args.tensor(0)
+        let txt = try args.tensor(1)
         let rule = try CandidateRule.parse(try args.string(3), k: try args.int(4), r: try args.double(5))
         return .object(AnnotationObject(try CandidateRules.fromEmbeddings(image: img, text: txt, logitScale: Float(try args.double(2)), rule: rule)))
     }
@@ -176,7 +176,7 @@ func registerAnnotateModule(_ r: Registry) {
     }
     m.add("instance(labels, probs: tensor, q: float, eta: float = 0, seed: int = 0)",
           doc: "Instance-dependent partial labels from a model's probabilities [N, C]: negative j joins with probability min(1, q·(C−1)·p_j/Σ_{k≠y}p_k).") { args in
-        let p = try args.object(1, as: TensorObject.self, expected: "tensor").tensor
+        let p = try args.tensor(1)
         guard p.rank == 2 else { throw args.argumentError(1, "expected probabilities [N, C], got shape \(p.shape)") }
         return .object(AnnotationObject(try SyntheticNPLL.instanceDependent(labels: try labelValues(args[0], what: "labels"), probs: try p.float().toFloats(),
                                                                              classes: p.shape[1], q: try args.double(2), eta: try args.double(3),

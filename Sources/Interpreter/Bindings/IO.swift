@@ -1,4 +1,7 @@
+import Foundation
 import Kernel
+
+/// The `io` module: text, JSON, arrays, safetensors and checkpoints; every write is atomic.
 
 /// A script object that wraps a Kernel `Module` (the nn bindings' model objects conform), so
 /// `io.save_checkpoint(models={...})` can reach its state.
@@ -82,7 +85,41 @@ private func tensorDict(_ pairs: [(String, Tensor)]) -> Value {
 }
 
 func registerIOModule(_ r: Registry) {
-    let m = r.module("io", doc: "Files: checkpoints, safetensors, .npy and .npz. Every write is atomic (temporary file, fsync, rename).")
+    let m = r.module("io", doc: "Files: text, JSON, checkpoints, safetensors, .npy and .npz. Every write is atomic (temporary file, fsync, rename), so a crash never leaves a torn results file.")
+    m.add("write_text(path: string, text: string)", doc: "Writes a text file atomically.") { a in
+        try AtomicFile.write(try a.string(1), to: try a.string(0))
+        return .null
+    }
+    m.add("read_text(path: string)", doc: "Reads a UTF-8 text file.") { a in
+        let p = try a.string(0)
+        guard let d = FileManager.default.contents(atPath: p), let s = String(data: d, encoding: .utf8) else {
+            throw ScriptError("\(p): cannot read the file (missing, unreadable or not UTF-8)")
+        }
+        return .string(s)
+    }
+    m.add("write_json(path: string, value, indent: bool = true)", doc: "Writes a value as JSON atomically (keys sorted).") { a in
+        var opts: JSONSerialization.WritingOptions = [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
+        if try a.bool(2) { opts.insert(.prettyPrinted) }
+        let data = try JSONSerialization.data(withJSONObject: try jsonObject(a[1]), options: opts)
+        try AtomicFile.write([UInt8](data) + [10], to: try a.string(0))
+        return .null
+    }
+    m.add("read_json(path: string)", doc: "Reads a JSON file into lists, dicts, numbers and strings.") { a in
+        let p = try a.string(0)
+        guard let d = FileManager.default.contents(atPath: p) else { throw ScriptError("\(p): no such file") }
+        do { return valueFromJSON(try JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed])) } catch {
+            throw ScriptError("\(p): malformed JSON (\(error.localizedDescription))")
+        }
+    }
+    m.add("makedirs(path: string)", doc: "Creates a directory and its parents (no error if it exists).") { a in
+        let p = try a.string(0)
+        do { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) } catch {
+            throw ScriptError("\(p): cannot create the directory (\(error.localizedDescription))")
+        }
+        return .null
+    }
+    m.add("exists(path: string)", doc: "True if the path exists.") { a in .bool(FileManager.default.fileExists(atPath: try a.string(0))) }
+
     m.add("save_checkpoint(path: string, models: dict? = nil, optimizers: dict? = nil, tensors: dict? = nil, values: dict? = nil)",
           doc: "Saves models (parameters and buffers), optimizer state, tensors and values ({name: value}; nil, bool, int, float, string, list, dict) to one checkpoint file, atomically.") { args in
         try Checkpoint.save(try args.string(0), modules: try modules(args[1]), optimizers: try optimizers(args[2]),
@@ -117,7 +154,7 @@ func registerIOModule(_ r: Registry) {
         return .dict(ScriptDict(meta.keys.sorted().map { ($0, .string(meta[$0]!)) }))
     }
     m.add("save_npy(path: string, x: tensor)", doc: "Writes a tensor as a NumPy .npy file.") { args in
-        try NPY.write(try args.object(1, as: TensorObject.self, expected: "tensor").tensor, to: try args.string(0))
+        try NPY.write(try args.tensor(1), to: try args.string(0))
         return .null
     }
     m.add("load_npy(path: string)", doc: "Reads a NumPy .npy file as a tensor.") { args in
@@ -139,5 +176,50 @@ private extension CheckpointValue {
             guard case .dict(let d) = self else { throw ScriptError("values must be a dict") }
             return d
         }
+    }
+}
+
+/// A value as JSON (lists, dicts, numbers, strings, bools, nil; tensors as nested lists).
+func jsonObject(_ v: Value) throws -> Any {
+    switch v {
+    case .null: return NSNull()
+    case .bool(let b): return b
+    case .int(let i): return i
+    case .float(let d): return d.isFinite ? d : NSNull()
+    case .string(let s): return s
+    case .list(let l): return try l.items.map(jsonObject)
+    case .range(let r): return (0..<r.count).map { r.element($0) }
+    case .dict(let d):
+        var o: [String: Any] = [:]
+        for (k, val) in zip(d.keys, d.values) {
+            switch k {
+            case .string(let s): o[s] = try jsonObject(val)
+            case .int(let i): o[String(i)] = try jsonObject(val)
+            case .bool(let b): o[String(b)] = try jsonObject(val)
+            }
+        }
+        return o
+    case .object(let o):
+        if let t = o as? TensorObject { return try jsonObject(tensorToValue(t.tensor)) }
+        throw ScriptError("cannot write a \(o.typeName) as JSON")
+    case .function, .native: throw ScriptError("cannot write a function as JSON")
+    }
+}
+
+func valueFromJSON(_ a: Any) -> Value {
+    switch a {
+    case is NSNull: return .null
+    case let b as Bool where !(a is Int) || String(describing: type(of: a)).contains("Bool"):
+        return .bool(b)
+    case let n as NSNumber:
+        if String(cString: n.objCType) == "c" { return .bool(n.boolValue) }
+        let d = n.doubleValue
+        if d == d.rounded(), Swift.abs(d) < 9e15, !"\(n)".contains(".") { return .int(n.intValue) }
+        return .float(d)
+    case let s as String: return .string(s)
+    case let l as [Any]: return .list(ScriptList(l.map(valueFromJSON)))
+    case let o as [String: Any]:
+        return .dict(ScriptDict(o.keys.sorted().map { ($0, valueFromJSON(o[$0]!)) }))
+    default: return .null
     }
 }

@@ -6,7 +6,7 @@ public func coregRegistry() -> Registry {
     registerTensorModule(r)
     registerCoRegModule(r)
     registerBaselinesModule(r)
-    registerFileModules(r)
+    registerSysModule(r)
     registerIOModule(r)
     registerDataModule(r)
     registerPlotModule(r)

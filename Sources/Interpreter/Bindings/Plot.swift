@@ -154,7 +154,7 @@ func registerPlotModule(_ r: Registry) {
     }
     m.add("images(images: tensor, captions: list? = nil, ncols: int? = nil, scale: int = 2, title: string = \"\", path: string? = nil)",
           doc: "A grid of images [N, C, H, W] (or [N, H, W]) with values in 0…1, C = 1 (gray) or 3 (RGB), with captions; embedded as PNG.") { args in
-        let t = try args.object(0, as: TensorObject.self, expected: "tensor").tensor
+        let t = try args.tensor(0)
         let f = try Plot.images(t, captions: args.isNull(1) ? [] : plotStrings(args[1]), columns: args.isNull(2) ? nil : try args.int(2),
                                 scale: try args.int(3), title: try args.string(4))
         return try finish(f, args, path: 5)

@@ -8,14 +8,72 @@ import Foundation
 
 public struct NativeParameter {
     public var name: String
-    /// Expected kind, checked before the call: "int", "float" (accepts ints), "number", "string",
-    /// "bool", "list", "dict", "function", "any", or an object's `typeName` (e.g. "tensor").
-    /// A trailing `?` also accepts nil. nil means "any".
-    public var type: String?
+    /// Expected kind as declared: "int", "float" (accepts ints), "number", "string", "bool",
+    /// "list", "dict", "function", "any", or an object's `typeName` (e.g. "tensor"); "a|b" for
+    /// either; a trailing `?` also accepts nil. nil means "any".
+    public var type: String? { didSet { kind = type.map(ParameterType.init(parsing:)) } }
+    /// `type`, parsed once when the signature is built; the call checks arguments against it.
+    public private(set) var kind: ParameterType?
     /// Default value; nil means the argument is required.
     public var defaultValue: Value?
     public init(_ name: String, type: String? = nil, default defaultValue: Value? = nil) {
         self.name = name; self.type = type; self.defaultValue = defaultValue
+        self.kind = type.map(ParameterType.init(parsing:))
+    }
+}
+
+/// A parameter's declared type as a value: its alternatives, whether nil is accepted, and the
+/// wording error messages use ("int or list").
+public struct ParameterType: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case any, int, float, number, string, bool, list, dict, range, function, iterable
+        case object(String)
+    }
+    public let alternatives: [Kind]
+    public let optional: Bool
+    /// "int?" reads "int", "int|list" reads "int or list".
+    public let text: String
+
+    public init(parsing declared: String) {
+        var t = Substring(declared)
+        optional = t.hasSuffix("?")
+        if optional { t = t.dropLast() }
+        text = t.replacingOccurrences(of: "|", with: " or ")
+        alternatives = t.split(separator: "|").map { name -> Kind in
+            switch name {
+            case "any": return .any
+            case "int": return .int
+            case "float": return .float
+            case "number": return .number
+            case "string": return .string
+            case "bool": return .bool
+            case "list": return .list
+            case "dict": return .dict
+            case "range": return .range
+            case "function": return .function
+            case "iterable": return .iterable
+            default: return .object(String(name))
+            }
+        }
+    }
+
+    public func matches(_ v: Value) -> Bool {
+        if optional && v.isNull { return true }
+        return alternatives.contains { ParameterType.matches($0, v) }
+    }
+
+    static func matches(_ k: Kind, _ v: Value) -> Bool {
+        switch (k, v) {
+        case (.any, _): return true
+        case (.int, .int): return true
+        case (.float, .int), (.float, .float), (.number, .int), (.number, .float): return true
+        case (.string, .string), (.bool, .bool), (.list, .list), (.dict, .dict), (.range, .range): return true
+        case (.function, .function), (.function, .native): return true
+        case (.function, .object(let o)): return o.callable != nil
+        case (.iterable, .list), (.iterable, .range), (.iterable, .string), (.iterable, .dict), (.iterable, .object): return true
+        case (.object(let name), .object(let o)): return o.typeName == name
+        default: return false
+        }
     }
 }
 

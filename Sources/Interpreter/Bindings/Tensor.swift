@@ -537,7 +537,7 @@ func registerTensorModule(_ r: Registry) {
     m.call = m.add("tensor(data, dtype: string? = nil, requires_grad: bool = false)",
           doc: "A tensor from a number or (nested) list; dtype inferred (int32 for whole numbers, bool for bools) unless given.") { args in
         let a = ArgView(args: args, offset: 0)
-        let t = try toTensor(args[0], what: "tensor data", dtype: try a.dtype(1)).contiguous()
+        let t = try args.tensor(0, dtype: try a.dtype(1)).contiguous()
         // tensor(x) of a tensor is a copy, as in PyTorch (not a view sharing x's storage)
         let fresh = args[0].isTensorObject ? t.detach().clone() : t.detach()
         if try a.bool(2) { try fresh.requiresGrad(true) }
@@ -614,6 +614,23 @@ func registerTensorModule(_ r: Registry) {
             }))
         } else {
             r.setGlobal(name, v)
+        }
+    }
+}
+
+extension Arguments {
+    /// A tensor argument: a tensor, or a number, bool or nested list converted to one (with
+    /// `dtype` when given). Anything else reads `bad argument #n to 'f' (expected tensor, got …)`,
+    /// as every binding's argument errors do.
+    public func tensor(_ i: Int, dtype: DType? = nil) throws -> Tensor {
+        if case .object(let o) = self[i], let t = o as? TensorObject { return try dtype.map { try t.tensor.to($0) } ?? t.tensor }
+        switch self[i] {
+        case .int, .float, .bool, .list, .range:
+            do { return try toTensor(self[i], what: "argument #\(i + 1)", dtype: dtype) } catch let e as ScriptError {
+                throw argumentError(i, "expected tensor: \(e.message)")
+            }
+        default:
+            throw argumentError(i, expected: "tensor", got: self[i])
         }
     }
 }
