@@ -89,7 +89,8 @@ if ensure_venv >"$work/venv.log" 2>&1; then ok python-env; else
 fi
 
 sets=$work/sets
-run "$PY" "$root/scripts/tests/gen_datasets.py" "$sets"
+"$BIN" data list --json > "$work/registry.json"
+run "$PY" "$root/scripts/tests/gen_datasets.py" "$sets" "$work/registry.json"
 if [ "$rc" -eq 0 ] && [ -s "$sets/manifest.json" ]; then ok generate; else
   bad generate "gen_datasets.py exited $rc" "$out"
   finish

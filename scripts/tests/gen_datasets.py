@@ -30,7 +30,7 @@ OUT/manifest.json describes each set: spec, train/test counts, classes, the imag
 loader yields ([C, H, W]), for the file-order sets the training labels in order and their histogram,
 and the annotation file (null for the randomly split sets).
 
-    python3 scripts/tests/gen_datasets.py OUT
+    python3 scripts/tests/gen_datasets.py OUT REGISTRY.json    (REGISTRY.json: `coreg data list --json`)
 """
 import gzip
 import io
@@ -46,28 +46,20 @@ from PIL import Image
 
 SEED = 20250  # every array below comes from one generator seeded with this
 
-CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-CIFAR100_FINE = [
-    "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
-    "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle",
-    "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur",
-    "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house", "kangaroo", "keyboard",
-    "lamp", "lawn_mower", "leopard", "lion", "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain",
-    "mouse", "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
-    "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket",
-    "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider",
-    "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor",
-    "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
-]
-CIFAR100_COARSE = [
-    "aquatic_mammals", "fish", "flowers", "food_containers", "fruit_and_vegetables",
-    "household_electrical_devices", "household_furniture", "insects", "large_carnivores",
-    "large_man-made_outdoor_things", "large_natural_outdoor_scenes", "large_omnivores_and_herbivores",
-    "medium_mammals", "non-insect_invertebrates", "people", "reptiles", "small_mammals", "trees",
-    "vehicles_1", "vehicles_2",
-]
-EUROSAT_NAMES = ["AnnualCrop", "Forest", "HerbaceousVegetation", "Highway", "Industrial",
-                 "Pasture", "PermanentCrop", "Residential", "River", "SeaLake"]
+# The publishers' class names (batches.meta.txt, *_label_names.txt, EuroSAT's folder names) are
+# the ones CoReg's dataset registry keeps; they are read from `coreg data list --json` (argument 2)
+# so that no list is written twice.
+CIFAR10_NAMES = CIFAR100_FINE = CIFAR100_COARSE = EUROSAT_NAMES = None
+
+
+def load_registry(path):
+    global CIFAR10_NAMES, CIFAR100_FINE, CIFAR100_COARSE, EUROSAT_NAMES
+    with open(path) as f:
+        names = {d["name"]: d["classes"] for d in json.load(f)["datasets"]}
+    CIFAR10_NAMES, CIFAR100_FINE = names["cifar10"], names["cifar100"]
+    CIFAR100_COARSE, EUROSAT_NAMES = names["cifar100-coarse"], names["eurosat"]
+
+
 GTSRB_CLASSES = [0, 1, 2, 12, 38]          # a few of the 43 (the loader takes gaps)
 GTSRB_ALL = 43
 NPZ_CLASSES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
@@ -288,9 +280,10 @@ def folder(out, per_class=12, size=40):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     out = os.path.abspath(sys.argv[1])
+    load_registry(sys.argv[2])
     if os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(os.path.join(out, "annotations"))
