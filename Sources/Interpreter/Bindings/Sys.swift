@@ -13,6 +13,16 @@ func registerSysModule(_ r: Registry) {
         ThreadPool.setDefaultThreads(n == 0 ? ThreadPool.defaultThreadCount : n)
         return .null
     }
+    sys.add("substream(seed: int, name: string, ...keys)",
+            doc: "The seed of the named sub-stream of `seed`, keyed by ints (RNG.substream): sys.substream(seed, \"mixup\", epoch, batch) is the same for the same arguments and independent of every other name and key. Seeds of a run's random parts come from here, never from arithmetic on `seed`.") { a in
+        let seed = try a.int(0)
+        guard seed >= 0 else { throw a.argumentError(0, "seed must be ≥ 0") }
+        let keys = try a.rest.enumerated().map { (k, v) -> Int in
+            guard case .int(let n) = v else { throw ScriptError("bad argument #\(k + 3) to 'sys.substream' (expected int, got \(v.argumentTypeName))") }
+            return n
+        }
+        return .int(Int(RNG(seed: UInt64(seed)).substream(try a.string(1), keys).seed >> 1))
+    }
     sys.add("seconds()", doc: "A monotonic clock in seconds.") { _ in .float(monotonicSeconds()) }
     sys.add("run(path: string, args: dict? = nil)",
             doc: "Runs another script in a fresh session with these args (name → value); returns its exit code (0 on success).") { a in

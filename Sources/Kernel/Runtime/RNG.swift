@@ -38,6 +38,15 @@ public final class RNG {
         return RNG(seed: RNG.mix(seed ^ RNG.mix(h)))
     }
 
+    /// The sub-stream `name` keyed further by integers (an epoch, a batch, a network): the seed a
+    /// run's named random draws use (`sys.substream(seed, "mixup", epoch, batch, net)`), so no
+    /// two consumers ever share or shift each other's stream and no seed is built by hand.
+    public func substream(_ name: String, _ keys: [Int]) -> RNG {
+        var r = substream(name)
+        for k in keys { r = RNG(seed: RNG.mix(r.seed ^ RNG.mix(UInt64(bitPattern: Int64(k))))) }
+        return r
+    }
+
     /// splitmix64 finaliser.
     static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9E37_79B9_7F4A_7C15
