@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.3 Co-pseudo-labels (eq. 5–7): the providing network restricts its prediction to the
 // candidates, the two branches of eq. 6 fuse it with the trained network's own (𝒫) or average
 // both networks' (𝒰), and eq. 7 sharpens.

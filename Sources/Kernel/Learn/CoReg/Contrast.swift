@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.6 Noisy supervised contrastive learning (eq. 11) with a momentum key encoder and a queue.
 
 extension CoReg {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.2 Co-division (eq. 4): distribution alignment, L_div, the min–max normalised loss history
 // averaged over a window, a 2-component GMM, and the split into 𝒫 and 𝒰.
 

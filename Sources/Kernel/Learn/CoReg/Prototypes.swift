@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.5 Prototypical similarity alignment (eq. 9–10): one shared set of class prototypes, moved
 // by momentum towards the trained network's features, and the alignment of the similarity
 // distribution with the (mixed) pseudo-labels.

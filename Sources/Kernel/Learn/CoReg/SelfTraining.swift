@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.4 Self-training on mixed strong views (eq. 8): soft CE on the 𝒫 rows, MSE on the 𝒰 rows
 // weighted by λ_u and the linear ramp. Mixup itself is generic (Data/Mixup.swift).
 

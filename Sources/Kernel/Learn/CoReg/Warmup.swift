@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // §2.1 Warm-up: L_warm = L_sup + L_neg (eq. 1–3), each network on all the data.
 
 extension CoReg {
