@@ -94,6 +94,16 @@ expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test image
 check ablate-view 0 $bin run scripts/ablate.coreg grid=view data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-view-table '\| weak \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 if [ -n "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" ] && [ "$(csv_col "$tmp/abl/view_weak/log.csv" loss0)" != "$(csv_col "$tmp/abl/view_strong/log.csv" loss0)" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL ablate-view-differs: weak views gave the strong views' training loss"; fi
+# 𝒰 is drawn afresh each time it runs out (no batch repeats the one a pass earlier) and was used
+check coreg-upass 0 $bin run scripts/coreg.coreg data=embedded subset="$tmp/s300.npy" epochs=3 warmup=1 batch=32 threads=1 fewshot=20 out="$tmp/upass"   # 𝒫 ≈ 240, 𝒰 ≈ 60: 𝒰 runs out 7 times an epoch
+rep=$(csv_col "$tmp/upass/log.csv" u_repeat0 | grep -v '^$' | sort -u | tr '\n' ' '); pu=$(csv_col "$tmp/upass/log.csv" pacc_u0 | grep -v '^$' | tail -1)
+if [ "$rep" = "0.0 " ] && [ -n "$pu" ] && [ "$pu" != "0.0" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL coreg-upass-fresh: u_repeat0 '$rep', pacc_u0 '$pu'"; fi
+# co-division and co-pseudo-labelling are separate switches: each changes the run on its own
+for sw in full no_codivide no_copl; do
+  check "coreg-$sw" 0 $bin run scripts/coreg.coreg data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 $([ $sw = full ] || echo $sw=true) out="$tmp/$sw"
+done
+a=$(csv_col "$tmp/full/log.csv" lx0 | sed -n 2p); b=$(csv_col "$tmp/no_codivide/log.csv" lx0 | sed -n 2p); c=$(csv_col "$tmp/no_copl/log.csv" lx0 | sed -n 2p)
+if [ -n "$a" ] && [ "$a" != "$b" ] && [ "$a" != "$c" ] && [ "$b" != "$c" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL coreg-switches-differ: lx0 full '$a', no_codivide '$b', no_copl '$c'"; fi
 check coreg-bad-view 70 $bin run scripts/coreg.coreg epochs=1 view=test out="$tmp/cbad"; expect_text coreg-bad-view-text 'view must be "strong" or "weak", got "test"'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
 # the Quick start's main job, shrunk: its three-row table
