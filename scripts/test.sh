@@ -7,4 +7,5 @@ swift build --build-tests -c release
 COREG_REQUIRE_BINARY=1 swift test -c release --skip-build "$@"
 scripts/cli_tests.sh
 scripts/tests/method_refs.sh
+scripts/tests/baseline_switches.sh
 scripts/tests/datasets_e2e.sh
