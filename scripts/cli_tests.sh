@@ -104,6 +104,11 @@ for sw in full no_codivide no_copl; do
 done
 a=$(csv_col "$tmp/full/log.csv" lx0 | sed -n 2p); b=$(csv_col "$tmp/no_codivide/log.csv" lx0 | sed -n 2p); c=$(csv_col "$tmp/no_copl/log.csv" lx0 | sed -n 2p)
 if [ -n "$a" ] && [ "$a" != "$b" ] && [ "$a" != "$c" ] && [ "$b" != "$c" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL coreg-switches-differ: lx0 full '$a', no_codivide '$b', no_copl '$c'"; fi
+# the run contract's schedule: "run" anneals over the run's own epochs (lr·0.001 at the last), for every method alike
+check pce-schedule-run 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/s300.npy" epochs=3 batch=32 threads=1 schedule=run out="$tmp/pce_run"
+lr_last=$(csv_col "$tmp/pce_run/log.csv" lr | tail -1)
+if awk -v v="$lr_last" 'BEGIN { exit !(v > 0.0000099 && v < 0.0000101) }'; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL pce-schedule-run-lr: last lr '$lr_last', want 1e-05"; fi
+check coreg-bad-schedule 70 $bin run scripts/coreg.coreg epochs=1 schedule=step out="$tmp/cbad"; expect_text coreg-bad-schedule-text 'schedule must be "paper" or "run", got "step"'
 check coreg-bad-view 70 $bin run scripts/coreg.coreg epochs=1 view=test out="$tmp/cbad"; expect_text coreg-bad-view-text 'view must be "strong" or "weak", got "test"'
 check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl"; expect_text ablate-bad-grid-text "unknown grid 'nope'"
 # the Quick start's main job, shrunk: its three-row table
