@@ -290,3 +290,29 @@ final class CoRegStepTests: XCTestCase {
         XCTAssertThrowsError(try t.copyRows(try Tensor([[1, 2, 3]] as [[Float]]), to: [0]))
     }
 }
+
+extension CoRegStepTests {
+    /// The class-wise division keeps the cleanest part of every class: with class 1's losses all
+    /// far above class 0's, one global GMM sends all of class 1 to 𝒰; one GMM per class keeps
+    /// class 1's lower half in 𝒫.
+    func testClasswiseDivisionKeepsEveryClass() throws {
+        var p: [[Float]] = [], y: [[Float]] = []
+        for i in 0..<40 {                 // class 0: confident, losses near 0 (two tight groups)
+            let q: Float = i < 20 ? 0.99 : 0.9
+            p.append([q, 1 - q]); y.append([1, 0])
+        }
+        for i in 0..<40 {                 // class 1: unsure, two groups of much higher losses
+            let q: Float = i < 20 ? 0.3 : 0.25
+            p.append([1 - q, q]); y.append([0, 1])
+        }
+        let probs = try Tensor(p), cands = try Tensor(y)
+        let global = try Division(window: 1).update(probs: probs, candidates: cands, threshold: 0.5)
+        let inP = Set(global.partial.toInts().map(Int.init))
+        XCTAssertTrue((40..<80).allSatisfy { !inP.contains($0) }, "the global fit drops class 1 entirely")
+        let cw = try Division(window: 1).update(probs: probs, candidates: cands, threshold: 0.5, classwise: true)
+        let inPc = Set(cw.partial.toInts().map(Int.init))
+        XCTAssertTrue((40..<60).allSatisfy { inPc.contains($0) }, "class 1's low-loss half is kept")
+        XCTAssertTrue((60..<80).allSatisfy { !inPc.contains($0) }, "class 1's high-loss half goes to 𝒰")
+        XCTAssertTrue((0..<20).allSatisfy { inPc.contains($0) })
+    }
+}

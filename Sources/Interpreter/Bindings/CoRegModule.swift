@@ -105,10 +105,11 @@ final class DivisionObject: ScriptObject {
             // (K, N) for checkpoints; (0) before the first epoch
             return wrap(division.history.isEmpty ? try Tensor.zeros([0]) : try Tensor.stack(division.history, axis: 0))
         case "update":
-            return .native(NativeFunction("update(probs: tensor, candidates: tensor, tau: float = 0.5, force: tensor? = nil)",
-                                          doc: "One epoch's division (eq. 4): L_div of the aligned predictions, min–max normalised into the window, the window's mean fitted by the GMM, the split at τ; force (bool, N) puts samples in 𝒫 with w = 1. → {w, partial, unlabeled, losses, gmm}.") { args in
+            return .native(NativeFunction("update(probs: tensor, candidates: tensor, tau: float = 0.5, force: tensor? = nil, classwise: bool = false)",
+                                          doc: "One epoch's division (eq. 4): L_div of the aligned predictions, min–max normalised into the window, the window's mean fitted by the GMM, the split at τ; force (bool, N) puts samples in 𝒫 with w = 1; classwise=true fits one GMM per class of the restricted prediction (an option, not the paper's). → {w, partial, unlabeled, losses, gmm}.") { args in
                 let r = try self.division.update(probs: try args.tensor(0), candidates: try args.tensor(1),
-                                                 threshold: try args.double(2), force: args.isNull(3) ? nil : try args.tensor(3))
+                                                 threshold: try args.double(2), force: args.isNull(3) ? nil : try args.tensor(3),
+                                                 classwise: try args.bool(4))
                 return record([("w", wrap(r.w)), ("partial", wrap(r.partial)), ("unlabeled", wrap(r.unlabeled)),
                                ("losses", wrap(r.losses)), ("gmm", .object(GMMObject(r.gmm)))])
             })

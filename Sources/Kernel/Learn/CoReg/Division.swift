@@ -84,14 +84,31 @@ public final class Division {
     /// and appended to the window, the mean over the window fitted by the GMM. Returns w (the
     /// clean posterior, (N)), the partial set 𝒫 = {i: w_i > τ} and the unlabeled set 𝒰 (int
     /// indices), the mean losses and the fitted mixture. `force` (bool (N)) puts samples in 𝒫
-    /// with w = 1 (the few-shot labels).
-    public func update(probs: Tensor, candidates: Tensor, threshold tau: Double, force: Tensor? = nil) throws
+    /// with w = 1 (the few-shot labels). `classwise` (an option, not the paper's) fits one GMM per
+    /// class of the candidate-restricted prediction, so that 𝒫 keeps the cleanest part of every
+    /// class instead of whole classes the networks find hard; a class with fewer than
+    /// `minClassSamples` samples keeps the global fit's w. The returned mixture is the global one.
+    public func update(probs: Tensor, candidates: Tensor, threshold tau: Double, force: Tensor? = nil,
+                       classwise: Bool = false, minClassSamples: Int = 20) throws
         -> (w: Tensor, partial: Tensor, unlabeled: Tensor, losses: Tensor, gmm: GMM1D) {
         let l = try CoReg.minMaxNormalize(try CoReg.divisionLoss(probs, candidates))
         try append(l)
         let avg = try Tensor.stack(history, axis: 0).mean(axes: [0])
         let g = try CoReg.divide(avg)
         var w = g.w
+        if classwise {
+            let cls = try CoReg.restrictToCandidates(probs, candidates).argmax(axis: 1).toInts()
+            let v = avg.toDoubles()
+            var wv = w.toDoubles()
+            var rows = [[Int]](repeating: [], count: probs.shape[1])
+            for (i, c) in cls.enumerated() { rows[Int(c)].append(i) }
+            for r in rows where r.count >= Swift.max(minClassSamples, 2) {
+                let x = r.map { v[$0] }
+                let gc = try GMM1D.fit(x)
+                for (i, p) in zip(r, gc.posteriorOfLow(x)) { wv[i] = p }
+            }
+            w = try Tensor.fromDoubles(wv, shape: [wv.count])
+        }
         if let f = force {
             guard f.shape == w.shape else { throw TensorError("division", "force mask \(shapeString(f.shape)) does not match \(shapeString(w.shape)) samples") }
             w = try Tensor.where(f.to(.bool), Tensor(1.0), w)
