@@ -113,4 +113,20 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(inst.count, idx.count)
         for (r, i) in idx.enumerated() { XCTAssertTrue(inst.contains(r, Int(labels[i])), "eta = 0 keeps the true label") }
     }
+
+    /// Free-text answers through the same spec: matched to the dataset's class names, covering the
+    /// whole split, and the subset's rows taken.
+    func testAnswersFileThroughTheSpec() throws {
+        let d = try Dataset(name: "toy", pixels: .uint8([UInt8](repeating: 0, count: 4 * 4)), shape: [4, 1, 2, 2],
+                            labels: [0, 1, 2, 1], classNames: ["cat", "dog", "bird"])
+        let path = NSTemporaryDirectory() + "coreg-answers-\(getpid()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = ["{\"index\": 0, \"answer\": \"a cat\"}", "{\"index\": 1, \"answer\": \"a dog or a cat\"}",
+                     "{\"index\": 2, \"answer\": \"bird\"}", "{\"index\": 3, \"answer\": \"dog\"}"]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try AnnotatorSpec.parse(path).annotate(train: d, indices: [1, 2], seed: 0).train
+        XCTAssertEqual(r.count, 2)
+        XCTAssertEqual(r.candidateSet(0), [0, 1])
+        XCTAssertEqual(r.candidateSet(1), [2])
+    }
 }
