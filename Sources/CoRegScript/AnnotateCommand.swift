@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import Interpreter
 import Kernel
 
 /// `coreg annotate stats|make|tune`: check or make candidate-label annotations from the shell.
 /// Exit codes: 0 success, 64 usage, 65 malformed data (located message), 66 missing file/dataset,
-/// 70 other errors.
+/// 70 other errors (`Interpreter.ExitCode(kernelError:)`, as scripts get them).
 struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annotate",
@@ -15,22 +16,12 @@ struct AnnotateCommand: ParsableCommand {
     static func guarded(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let e as ExitCode {
+        } catch let e as ArgumentParser.ExitCode {
             throw e
         } catch let e as ValidationError {
-            writeStderr("error: \(e)\n"); throw ExitCode(64)
-        } catch let e as UnknownNameError {
-            writeStderr("error: \(e)\n"); throw ExitCode(64)
-        } catch let e as SpecError {
-            writeStderr("error: \(e)\n"); throw ExitCode(64)
-        } catch let e as DataFormatError {
-            writeStderr("error: \(e)\n"); throw ExitCode(65)
-        } catch let e as FileIOError {
-            writeStderr("error: \(e)\n"); throw ExitCode(66)
-        } catch let e as DatasetMissingError {
-            writeStderr("error: \(e)\n"); throw ExitCode(66)
+            writeStderr("error: \(e)\n"); throw ArgumentParser.ExitCode(64)
         } catch {
-            writeStderr("error: \(error)\n"); throw ExitCode(70)
+            writeStderr("error: \(error)\n"); throw ArgumentParser.ExitCode(Interpreter.ExitCode(kernelError: error).rawValue)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpreter
 import Kernel
 
 /// `coreg data …`: inspect datasets from the shell.
@@ -98,27 +99,12 @@ struct DataCommand: ParsableCommand {
     }
 }
 
-/// Loads a spec; on failure prints `error: …` (the message a script gets) and exits 65 (data
-/// format), 66 (missing) or 70.
+/// Loads a spec; on failure prints `error: …` (the message a script gets) and exits with the
+/// status a script gets: 64 (unknown name), 65 (data format), 66 (missing) or 70.
 func loadOrExit(_ spec: String, seed: UInt64) throws -> DatasetSplits {
-    do {
-        return try Datasets.load(spec: spec, seed: seed)
-    } catch let e as UnknownNameError {
-        writeStderr("error: \(e)\n")
-        throw ExitCode(64)
-    } catch let e as DataFormatError {
-        writeStderr("error: \(e)\n")
-        throw ExitCode(65)
-    } catch let e as DatasetMissingError {
-        writeStderr("error: \(e)\n")
-        throw ExitCode(66)
-    } catch let e as FileIOError {
-        writeStderr("error: \(e)\n")
-        throw ExitCode(66)
-    } catch {
-        writeStderr("error: \(error)\n")
-        throw ExitCode(70)
-    }
+    var splits: DatasetSplits? = nil
+    try AnnotateCommand.guarded { splits = try Datasets.load(spec: spec, seed: seed) }
+    return splits!
 }
 
 func formatBytes(_ n: Int) -> String {

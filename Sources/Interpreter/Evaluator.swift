@@ -56,15 +56,7 @@ final class Evaluator {
         }
     }
 
-    /// The exit status a Kernel error maps to (sysexits: usage, data format, no input).
-    func exitCode(of error: Error) -> ExitCode {
-        switch error {
-        case is UnknownNameError, is SpecError: return .usage
-        case is DataFormatError: return .staticError
-        case is DatasetMissingError, is FileIOError: return .noInput
-        default: return .runtimeError
-        }
-    }
+    func exitCode(of error: Error) -> ExitCode { ExitCode(kernelError: error) }
 
     // Copies of the host's budget and interrupt hook, refreshed by `resetSteps` for each run.
     private lazy var maxSteps = host.maxSteps

@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 
 /// Progress of a long native operation (training epochs, data loading), for the CLI to draw.
 public struct ProgressEvent: Sendable {
@@ -150,6 +151,17 @@ public enum ExitCode: Int32, Sendable {
     case noInput = 66
     case runtimeError = 70
     case interrupted = 130
+
+    /// The status a Kernel error ends a script or a CLI command with, one mapping for both:
+    /// 64 an unknown name or malformed spec, 65 a malformed data file, 66 a missing one, 70 else.
+    public init(kernelError error: Error) {
+        switch error {
+        case is UnknownNameError, is SpecError: self = .usage
+        case is DataFormatError: self = .staticError
+        case is DatasetMissingError, is FileIOError: self = .noInput
+        default: self = .runtimeError
+        }
+    }
 }
 
 /// Runs work on a thread with a large stack (512 MiB), so deep but legal recursion in scripts
