@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Interpreter
 import Kernel
 
 /// `coreg annotate stats|make|tune`: check or make candidate-label annotations from the shell.
@@ -11,19 +10,6 @@ struct AnnotateCommand: ParsableCommand {
         commandName: "annotate",
         abstract: "Check or make candidate-label annotations (.npz).",
         subcommands: [Stats.self, Make.self, Tune.self])
-
-    /// Runs `body`, mapping errors to located messages and exit codes.
-    static func guarded(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let e as ArgumentParser.ExitCode {
-            throw e
-        } catch let e as ValidationError {
-            writeStderr("error: \(e)\n"); throw ArgumentParser.ExitCode(64)
-        } catch {
-            writeStderr("error: \(error)\n"); throw ArgumentParser.ExitCode(Interpreter.ExitCode(kernelError: error).rawValue)
-        }
-    }
 
     /// The training split of `spec`, restricted to `subset` (an .npy of indices) when given.
     static func trainData(_ spec: String, subset: String?, seed: UInt64, balanced: Int? = nil) throws -> (train: Dataset, test: Dataset) {
@@ -72,7 +58,7 @@ struct AnnotateCommand: ParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            try AnnotateCommand.guarded {
+            try exitingOnError {
                 let d = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced).train
                 let a = try AnnotationIO.load(annotations, expectedCount: d.count, expectedClasses: d.classCount, classNames: nil)
                 let s = try AnnotationStats(a, labels: d.labels)
@@ -97,7 +83,7 @@ struct AnnotateCommand: ParsableCommand {
         @Flag(help: "Print the statistics as one JSON object instead of the report.") var json = false
 
         func run() throws {
-            try AnnotateCommand.guarded {
+            try exitingOnError {
                 let spec = try AnnotatorSpec.parse(annotator)
                 if case .file = spec { throw ValidationError("--annotator names a generator, not a file: '\(annotator)'") }
                 if case .answers = spec { throw ValidationError("--annotator names a generator, not a file: '\(annotator)'") }
@@ -132,7 +118,7 @@ struct AnnotateCommand: ParsableCommand {
         @Option(help: "Alternating bisection rounds.") var rounds: Int = 4
 
         func run() throws {
-            try AnnotateCommand.guarded {
+            try exitingOnError {
                 let train = try AnnotateCommand.trainData(data, subset: subset, seed: seed, balanced: balanced).train
                 let p0 = try AnnotatorSpec.parse("simulated" + (start.isEmpty ? "" : ":" + start)).simulatedParameters()!
                 let (p, s) = try SimulatedVLM.tune(train, targets: .init(avgCandidates: avgCandidates, noiseRate: eta, template0Accuracy: acc),

@@ -103,8 +103,22 @@ struct DataCommand: ParsableCommand {
 /// status a script gets: 64 (unknown name), 65 (data format), 66 (missing) or 70.
 func loadOrExit(_ spec: String, seed: UInt64) throws -> DatasetSplits {
     var splits: DatasetSplits? = nil
-    try AnnotateCommand.guarded { splits = try Datasets.load(spec: spec, seed: seed) }
+    try exitingOnError { splits = try Datasets.load(spec: spec, seed: seed) }
     return splits!
+}
+
+/// Runs a command's body; an error prints `error: …` (the located message a script gets) and
+/// exits with the status a script gets (`Interpreter.ExitCode(kernelError:)`); a bad option is 64.
+func exitingOnError(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as ArgumentParser.ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        writeStderr("error: \(e)\n"); throw ArgumentParser.ExitCode(64)
+    } catch {
+        writeStderr("error: \(error)\n"); throw ArgumentParser.ExitCode(Interpreter.ExitCode(kernelError: error).rawValue)
+    }
 }
 
 func formatBytes(_ n: Int) -> String {
