@@ -4,12 +4,16 @@ import PackageDescription
 // Swift `SIMD` types only become AVX2/FMA instructions when the target CPU is named; without it
 // they compile to scalar calls. `x86-64-v3` is refused by swiftc, so name a concrete CPU with the
 // same feature set (Haswell: AVX2 + FMA + BMI2). Elsewhere (arm64, older x86) build generically.
+//
+// The AVX-512 kernels sit in their own module, built for Skylake-SP (AVX-512 F/CD/BW/DQ/VL, the
+// x86-64-v4 level; Zen 4 and Zen 5 have it too). Kernel calls them only after the CPU has
+// reported that level at run time (Runtime/CPUFeatures.swift), so one binary runs everywhere.
 #if arch(x86_64)
 let cpuFlags: [String] = ["-target-cpu", "haswell"]
-let cCPUFlags: [String] = ["-mavx2", "-mfma"]
+let avx512Flags: [String] = ["-target-cpu", "skylake-avx512"]
 #else
 let cpuFlags: [String] = []
-let cCPUFlags: [String] = []
+let avx512Flags: [String] = []
 #endif
 
 let kernelSwiftSettings: [SwiftSetting] = [
@@ -43,7 +47,12 @@ let package = Package(
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
         // setjmp frame and turns every libjpeg error into a return code plus message.
         .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
-        .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs"],
+        // cpuid + xgetbv through the compiler's runtime (`__builtin_cpu_supports`).
+        .target(name: "CCPUFeatures"),
+        .target(name: "KernelAVX512", path: "Sources/Kernel/AVX512",
+                swiftSettings: [.unsafeFlags(avx512Flags), .unsafeFlags(["-wmo"], .when(configuration: .release))]),
+        .target(name: "Kernel", dependencies: ["CZlib", "CPNG", "CJPEG", "CImageCodecs", "CCPUFeatures", "KernelAVX512"],
+                exclude: ["AVX512"],
                 resources: [.copy("Resources/embedded-fmnist.npz")],
                 swiftSettings: kernelSwiftSettings),
         .target(name: "Interpreter", dependencies: ["Kernel"],

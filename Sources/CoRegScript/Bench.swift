@@ -192,7 +192,12 @@ func defaultThreadCount() -> Int {
 }
 
 /// Prints a JSON object (sorted keys) or the human line.
+/// Prints one result: a JSON object per line with `--json` (with the kernel path and the CPU it
+/// ran on, so that a committed artefact says what it measured), else the human line.
 func emit(_ json: Bool, _ obj: [String: Any], _ human: String) {
+    var obj = obj
+    obj["isa"] = KernelISA.current.rawValue
+    obj["cpu"] = CPUFeatures.brand
     if json, let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]),
        let s = String(data: data, encoding: .utf8) {
         print(s)

@@ -88,15 +88,55 @@ final class GEMMTests: XCTestCase {
     static let pool1 = ThreadPool(threads: 1)
     static let pool2 = ThreadPool(threads: 2)
 
+    /// Runs `p` at every instruction-set level this CPU supports (AVX2, and AVX-512 where
+    /// present), on 1 and 2 threads, against the reference loop.
     private func check(_ p: Problem, _ label: String, file: StaticString = #filePath,
                        line: UInt = #line) {
         let want = p.run(threads: nil, reference: true)
-        let g1 = p.run(threads: Self.pool1, reference: false)
-        let g2 = p.run(threads: Self.pool2, reference: false)
-        assertClose(g1, want, p, label + " t1", file: file, line: line)
-        // Threads never change the arithmetic: bitwise equal results.
-        XCTAssert(zip(g1, g2).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) },
-                  "\(label): 1 vs 2 threads differ", file: file, line: line)
+        let saved = KernelISA.current
+        defer { KernelISA.set(saved) }
+        var first: (ISA, [Float])?
+        for isa in CPUFeatures.supported {
+            XCTAssertEqual(KernelISA.set(isa), isa)
+            let g1 = p.run(threads: Self.pool1, reference: false)
+            let g2 = p.run(threads: Self.pool2, reference: false)
+            assertClose(g1, want, p, label + " \(isa) t1", file: file, line: line)
+            // Threads never change the arithmetic: bitwise equal results.
+            XCTAssert(bitwiseEqual(g1, g2), "\(label) \(isa): 1 vs 2 threads differ", file: file, line: line)
+            // Neither does the kernel's ISA: every path runs the same FMAs per element.
+            if let (isa0, g0) = first {
+                XCTAssert(bitwiseEqual(g0, g1), "\(label): \(isa0) vs \(isa) differ", file: file, line: line)
+            } else {
+                first = (isa, g1)
+            }
+        }
+    }
+
+    private func bitwiseEqual(_ x: [Float], _ y: [Float]) -> Bool {
+        x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+    }
+
+    /// The paths the suite relies on are really there: on a CPU that reports AVX-512 the
+    /// dispatcher starts on it (unless COREG_ISA lowers it), and every listed level can be set.
+    func testKernelISAFollowsTheCPU() {
+        XCTAssertEqual(CPUFeatures.supported.last, CPUFeatures.best)
+        if ProcessInfo.processInfo.environment["COREG_ISA"] == nil {
+            XCTAssertEqual(KernelISA.current, CPUFeatures.best)
+        }
+        #if arch(x86_64)
+        XCTAssertTrue(CPUFeatures.hasAVX2, "Kernel is built for AVX2 + FMA")
+        // /proc/cpuinfo is the kernel's own view of the same flags.
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) {
+            let set = Set(flags.split(separator: " ").map(String.init))
+            let v4 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(set.contains)
+            XCTAssertEqual(CPUFeatures.hasAVX512, v4)
+        }
+        #endif
+        let saved = KernelISA.current
+        defer { KernelISA.set(saved) }
+        for isa in CPUFeatures.supported { XCTAssertEqual(KernelISA.set(isa), isa) }
+        XCTAssertEqual(KernelISA.set(.avx512), CPUFeatures.best)
     }
 
     func testOddShapesAllTransposes() {

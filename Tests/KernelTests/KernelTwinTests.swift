@@ -93,3 +93,60 @@ final class KernelTwinTests: XCTestCase {
                        [8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15])
     }
 }
+
+/// The 2×2/2 max-pool fast path (8 outputs per step) against a plain loop: values bitwise
+/// (signed zeros included), the chosen position (through the gradient) the first maximum in window
+/// order, ties and NaN included, on maps wide enough for the vector path and with ragged edges.
+final class MaxPoolTwinTests: XCTestCase {
+    /// Output values and the flat input index each output takes its value from.
+    private func naive(_ x: [Float], planes: Int, h: Int, w: Int) -> ([Float], [Int]) {
+        let ho = h / 2, wo = w / 2
+        var out = [Float](), idx = [Int]()
+        for pl in 0..<planes {
+            for oy in 0..<ho {
+                for ox in 0..<wo {
+                    var best = -Float.infinity, bi = -1
+                    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let p = pl * h * w + (2 * oy + i) * w + 2 * ox + j
+                        let v = x[p]
+                        if bi < 0 || v > best || (v.isNaN && !best.isNaN) { best = v; bi = p }
+                        if best.isNaN { break }
+                    }
+                    out.append(best)
+                    idx.append(bi)
+                }
+            }
+        }
+        return (out, idx)
+    }
+
+    func testTwoByTwoFastPathAgainstLoop() throws {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for (planes, h, w) in [(6, 28, 28), (3, 14, 14), (2, 17, 35), (4, 8, 16), (1, 32, 64)] {
+            for withNaN in [false, true] {
+                // few distinct levels, so that windows have ties; ±0 among them
+                let levels: [Float] = [-1, -0.0, 0.0, 0.5, 2]
+                var x = (0..<(planes * h * w)).map { _ in levels[Int(next() % 5)] }
+                if withNaN { for _ in 0..<3 { x[Int(next() % UInt64(x.count))] = .nan } }
+                let t = try Tensor(x, shape: [1, planes, h, w]).requiresGrad()
+                let y = try t.maxPool2d(kernel: (2, 2))
+                try y.sum().backward()
+                let (want, wantIdx) = naive(x, planes: planes, h: h, w: w)
+                let got = y.toFloats()
+                let label = "\(planes)×\(h)×\(w) nan=\(withNaN)"
+                XCTAssertEqual(got.count, want.count, label)
+                for i in 0..<want.count where !(got[i].bitPattern == want[i].bitPattern || (got[i].isNaN && want[i].isNaN)) {
+                    XCTFail("\(label): output \(i) is \(got[i]), want \(want[i])")
+                    break
+                }
+                var grad = [Float](repeating: 0, count: x.count)
+                for p in wantIdx { grad[p] += 1 }
+                XCTAssertEqual(t.grad?.toFloats(), grad, "\(label): the gradient goes to another position")
+            }
+        }
+    }
+}

@@ -3,9 +3,13 @@
 importable) for training and inference throughput, run alternately in one session so machine
 noise hits both. Prints a Markdown table with medians and ratios (CoReg / reference).
 
-    scripts/bench/compare.sh [--threads 1,2] [--rounds 3] [--quick] [--only gemm|train]
+    scripts/bench/compare.sh [--threads 1,2] [--rounds 3] [--only gemm|train] [--raw FILE]
+
+--raw FILE appends every measurement, both sides, as one JSON object per line (with the commit,
+the date, the thread count, the CPU and the kernel path), the artefact docs/bench/ keeps next to
+each table.
 """
-import argparse, json, os, statistics, subprocess, sys
+import argparse, datetime, json, os, platform, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COREG = os.path.join(ROOT, ".build", "release", "coreg")
@@ -24,9 +28,18 @@ def env_for(threads):
     return e
 
 
-def run_json(cmd, env):
+RAW = None          # the --raw file, when given
+META = {}
+
+
+def run_json(cmd, env, side="coreg"):
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    rows = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    if RAW:
+        with open(RAW, "a") as f:
+            for r in rows:
+                f.write(json.dumps(dict(r, side=side, **META), sort_keys=True) + "\n")
+    return rows
 
 
 NUMPY_SNIPPET = """
@@ -53,7 +66,8 @@ def gemm_rows(threads, rounds, repeats_min):
         for _ in range(rounds):
             ours += [r["gflops"] for r in run_json([COREG, "bench", "gemm", "--m", str(m), "--n", str(n), "--k", str(k),
                                                       "--threads", str(threads), "--repeats", str(repeats), "--json"], env_for(threads))]
-            ref += [r["gflops"] for r in run_json([sys.executable, "-c", NUMPY_SNIPPET, str(m), str(k), str(n), str(repeats)], env_for(threads))]
+            ref += [r["gflops"] for r in run_json([sys.executable, "-c", NUMPY_SNIPPET, str(m), str(k), str(n), str(repeats)],
+                                                   env_for(threads), side="numpy")]
         a, b = statistics.median(ours), statistics.median(ref)
         rows.append(f"| gemm {m}×{k}×{n} | {threads} | {a:.1f} GFLOP/s | {b:.1f} GFLOP/s | {a / b:.2f} |")
         print(rows[-1], flush=True)
@@ -75,7 +89,8 @@ def train_rows(threads, rounds):
                 ours_t.append(r["train_images_per_s"]); ours_i.append(r["infer_images_per_s"])
             if have_torch:
                 for r in run_json([sys.executable, os.path.join(ROOT, "scripts", "bench", "torch_bench.py"), "--model", model,
-                                   "--input", inp, "--threads", str(threads), "--steps", str(steps)], env_for(threads)):
+                                   "--input", inp, "--threads", str(threads), "--steps", str(steps)], env_for(threads),
+                                  side="torch"):
                     ref_t.append(r["train_images_per_s"]); ref_i.append(r["infer_images_per_s"])
         for kind, a, b in (("train", ours_t, ref_t), ("infer", ours_i, ref_i)):
             am = statistics.median(a)
@@ -94,7 +109,17 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5, help="minimum timed repeats per GEMM measurement (more for small shapes)")
     ap.add_argument("--only", choices=["gemm", "train"])
+    ap.add_argument("--raw", help="append every measurement as JSON lines to this file")
+    ap.add_argument("--coreg", help="the coreg binary (default .build/release/coreg)")
     a = ap.parse_args()
+    global RAW, COREG
+    RAW = a.raw
+    if a.coreg:
+        COREG = os.path.abspath(a.coreg)
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+    META.update(commit=commit + ("+dirty" if dirty else ""), date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                host_cpus=os.cpu_count(), machine=platform.machine())
     if not os.path.exists(COREG):
         sys.exit(f"{COREG} is missing: run `swift build -c release` first")
     print("| benchmark | threads | CoReg | reference | ratio |")

@@ -72,7 +72,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int
                         let iy = oy * g.sh - g.ph + i * g.dh
                         let d = dst + oy * g.wo
                         if iy < 0 || iy >= g.h {
-                            d.update(repeating: 0, count: g.wo)
+                            fillRun(d, 0, g.wo)
                             continue
                         }
                         let src = plane + iy * g.w
@@ -80,9 +80,9 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int
                         if g.sw == 1 {
                             // contiguous run with zero edges
                             let lo = Swift.max(0, -ix0), hi = Swift.min(g.wo, g.w - ix0)
-                            if lo > 0 { d.update(repeating: 0, count: Swift.min(lo, g.wo)) }
-                            if hi > lo { (d + lo).update(from: src + ix0 + lo, count: hi - lo) }
-                            if hi < g.wo { (d + Swift.max(hi, 0)).update(repeating: 0, count: g.wo - Swift.max(hi, 0)) }
+                            if lo > 0 { fillRun(d, 0, Swift.min(lo, g.wo)) }
+                            if hi > lo { copyRun(d + lo, src + ix0 + lo, hi - lo) }
+                            if hi < g.wo { fillRun(d + Swift.max(hi, 0), 0, g.wo - Swift.max(hi, 0)) }
                         } else {
                             for ox in 0..<g.wo {
                                 let ix = ix0 + ox * g.sw
@@ -94,6 +94,33 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int
             }
         }
     }
+}
+
+/// Copies `count` floats. The rows im2col moves are short (a 7×7 map's are 7 floats), where a
+/// call into memmove costs more than the copy: an inline loop (vectorised) does them.
+@inline(__always)
+func copyRun(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
+    if count >= 64 {
+        dst.update(from: src, count: count)
+        return
+    }
+    var i = 0
+    while i + 8 <= count {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                    as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { dst[i] = src[i]; i += 1 }
+}
+
+/// Sets `count` floats to `value` (inline for short runs, as `copyRun`).
+@inline(__always)
+func fillRun(_ dst: UnsafeMutablePointer<Float>, _ value: Float, _ count: Int) {
+    if count >= 64 {
+        dst.update(repeating: value, count: count)
+        return
+    }
+    for i in 0..<count { dst[i] = value }
 }
 
 /// The adjoint of im2col: accumulates col back into dx.
@@ -237,7 +264,7 @@ func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gout: 
             // gather gout for this group into (coutG, b·hw)
             for co in 0..<g.coutG {
                 for bi in 0..<b {
-                    (go + co * cols + bi * g.hw).update(from: gout + ((img0 + bi) * g.cout + gi * g.coutG + co) * g.hw, count: g.hw)
+                    copyRun(go + co * cols + bi * g.hw, gout + ((img0 + bi) * g.cout + gi * g.coutG + co) * g.hw, g.hw)
                 }
                 if let pb = partialB {
                     // 8 interleaved partial sums, in a fixed order

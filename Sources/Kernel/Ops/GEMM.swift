@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import KernelAVX512
 
 // Single-precision GEMM, row-major, in the BLIS style:
 //   for jc over N (NC)        — packed B block (KC×NC) lives in L3
@@ -13,14 +14,30 @@ import Foundation
 //       pack B[pc, jc] into NR-column panels
 //       for ic over M (MC)    — packed A block (MC×KC) lives in L2
 //         pack A[ic, pc] into MR-row panels
-//         for jr over NR panels, for ir over MR panels: 6×16 micro-kernel (B panel stays in L1)
+//         for jr over NR panels, for ir over MR panels: MR×NR micro-kernel (B panel stays in L1)
 // Threads split M (or N when it has more tiles) into contiguous tile ranges; each element of C is
 // computed by the same sequence of FMAs whatever the thread count, so results are bitwise equal
 // for every thread count.
+//
+// Two micro-kernels, chosen at run time (`KernelISA`): AVX2 6×16 (here) and AVX-512 8×32
+// (`KernelAVX512`). Both run one FMA per k step into one accumulator per element and share the K
+// blocking, so the two paths also give bitwise equal results.
 
-/// Micro-tile rows (broadcast A values) and columns (two 8-wide vectors of B).
+/// Micro-tile rows (broadcast A values) and columns of the AVX2 kernel (two 8-wide vectors of B).
 private let gemmMR = 6
 private let gemmNR = 16
+/// The AVX-512 kernel's tile (`avx512MicroKernel8x32`).
+private let avx512MR = 8
+private let avx512NR = 32
+/// A multiple of every kernel's MR and NR, for rounding the tunable block sizes.
+private let gemmMRLCM = 24
+private let gemmNRLCM = 32
+
+/// The micro-tile of the kernel `isa` selects.
+@inline(__always)
+private func gemmTile(_ isa: ISA) -> (mr: Int, nr: Int) {
+    isa == .avx512 ? (avx512MR, avx512NR) : (gemmMR, gemmNR)
+}
 
 /// Cache blocking. Two schedules:
 /// - wide N (the default): KC×NR×4 B = 24 KiB keeps a B panel in L1d while the packed A block
@@ -38,14 +55,18 @@ struct GEMMBlocking {
     var irOuter = false
 
     static let wide: GEMMBlocking = tuned(GEMMBlocking(), "COREG_GEMM_BLOCKS")
+    /// The AVX-512 kernel's wide schedule: its 8×32 tiles do twice the work per packed A value,
+    /// so a taller A block (192×384×4 B = 288 KiB, in L2) pays (measured: 1024³, 1 thread,
+    /// 180 → 200 GFLOP/s). The K block is the AVX2 one, which keeps the two paths bitwise equal.
+    static let wideAVX512: GEMMBlocking = tuned(GEMMBlocking(kc: 384, mc: 192, nc: 3072), "COREG_GEMM_BLOCKS")
     static let skinny: GEMMBlocking = tuned(
         GEMMBlocking(kc: 576, mc: 24, nc: 3072, irOuter: true),
         "COREG_GEMM_SKINNY_BLOCKS")
     static let skinnyN = 256
 
     /// Blocking for one problem; the K block is balanced so that no block is a small remainder.
-    static func forProblem(n: Int, k: Int) -> GEMMBlocking {
-        var b = n <= skinnyN ? skinny : wide
+    static func forProblem(n: Int, k: Int, isa: ISA) -> GEMMBlocking {
+        var b = n <= skinnyN ? skinny : (isa == .avx512 ? wideAVX512 : wide)
         let blocks = (k + b.kc - 1) / b.kc
         b.kc = (k + blocks - 1) / blocks
         return b
@@ -57,8 +78,8 @@ struct GEMMBlocking {
         if let s = ProcessInfo.processInfo.environment[name] {
             let v = s.split(separator: ",").compactMap { Int($0) }
             if v.count > 0, v[0] > 0 { b.kc = v[0] }
-            if v.count > 1, v[1] > 0 { b.mc = (v[1] + gemmMR - 1) / gemmMR * gemmMR }
-            if v.count > 2, v[2] > 0 { b.nc = (v[2] + gemmNR - 1) / gemmNR * gemmNR }
+            if v.count > 1, v[1] > 0 { b.mc = (v[1] + gemmMRLCM - 1) / gemmMRLCM * gemmMRLCM }
+            if v.count > 2, v[2] > 0 { b.nc = (v[2] + gemmNRLCM - 1) / gemmNRLCM * gemmNRLCM }
             if v.count > 3 { b.irOuter = v[3] != 0 }
         }
         return b
@@ -158,25 +179,27 @@ private func gemmDispatch(_ g: GEMMArgs, pool: ThreadPool, maxThreads: Int) {
                        a: g.a, lda: g.lda, b: g.b, ldb: g.ldb, beta: g.beta, c: g.c, ldc: g.ldc)
         return
     }
-    let blk = GEMMBlocking.forProblem(n: g.n, k: g.k)
-    let mTiles = (g.m + gemmMR - 1) / gemmMR
-    let nTiles = (g.n + gemmNR - 1) / gemmNR
+    let isa = KernelISA.current
+    let blk = GEMMBlocking.forProblem(n: g.n, k: g.k, isa: isa)
+    let (mr, nr) = gemmTile(isa)
+    let mTiles = (g.m + mr - 1) / mr
+    let nTiles = (g.n + nr - 1) / nr
     var threads = work < gemmParallelWork ? 1 : maxThreads
     let splitM = mTiles >= nTiles
     threads = min(threads, splitM ? mTiles : nTiles)
     if threads <= 1 {
-        gemmBlockedWithBuffers(g, blk, rows: 0..<g.m, cols: 0..<g.n)
+        gemmBlockedWithBuffers(g, blk, isa, rows: 0..<g.m, cols: 0..<g.n)
         return
     }
     let parts = splitRange(splitM ? mTiles : nTiles, parts: threads)
     pool.parallelFor(parts.count) { t in
         let r = parts[t]
         if splitM {
-            let rows = (r.lowerBound * gemmMR)..<min(r.upperBound * gemmMR, g.m)
-            if !rows.isEmpty { gemmBlockedWithBuffers(g, blk, rows: rows, cols: 0..<g.n) }
+            let rows = (r.lowerBound * mr)..<min(r.upperBound * mr, g.m)
+            if !rows.isEmpty { gemmBlockedWithBuffers(g, blk, isa, rows: rows, cols: 0..<g.n) }
         } else {
-            let cols = (r.lowerBound * gemmNR)..<min(r.upperBound * gemmNR, g.n)
-            if !cols.isEmpty { gemmBlockedWithBuffers(g, blk, rows: 0..<g.m, cols: cols) }
+            let cols = (r.lowerBound * nr)..<min(r.upperBound * nr, g.n)
+            if !cols.isEmpty { gemmBlockedWithBuffers(g, blk, isa, rows: 0..<g.m, cols: cols) }
         }
     }
 }
@@ -193,44 +216,58 @@ private func scaleC(_ g: GEMMArgs) {
     }
 }
 
-private func gemmBlockedWithBuffers(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>,
-                                    cols: Range<Int>) {
+private func gemmBlockedWithBuffers(_ g: GEMMArgs, _ blk: GEMMBlocking, _ isa: ISA,
+                                    rows: Range<Int>, cols: Range<Int>) {
+    let (MR, NR) = gemmTile(isa)
     let kc = min(blk.kc, g.k)
-    let mc = min(blk.mc, (rows.count + gemmMR - 1) / gemmMR * gemmMR)
-    let nc = min(blk.nc, (cols.count + gemmNR - 1) / gemmNR * gemmNR)
+    let mc = min(blk.mc, (rows.count + MR - 1) / MR * MR)
+    let nc = min(blk.nc, (cols.count + NR - 1) / NR * NR)
     let bufA = PackBuffers.acquire(mc * kc)
     let bufB = PackBuffers.acquire(nc * kc)
-    gemmBlocked(g, blk, rows: rows, cols: cols, bufA: bufA.pointer, bufB: bufB.pointer)
+    // Each call names its kernel and tile as constants, so the packing loops specialise.
+    if isa == .avx512 {
+        gemmBlocked(g, blk, rows: rows, cols: cols, bufA: bufA.pointer, bufB: bufB.pointer,
+                    MR: avx512MR, NR: avx512NR, micro: avx512MicroKernel8x32)
+    } else {
+        gemmBlocked(g, blk, rows: rows, cols: cols, bufA: bufA.pointer, bufB: bufB.pointer,
+                    MR: gemmMR, NR: gemmNR, micro: microKernel6x16)
+    }
     PackBuffers.release(bufA)
     PackBuffers.release(bufB)
 }
 
+/// A micro-kernel: C[MR×NR] = alpha * A-panel · B-panel + beta * C (beta == 0 never reads C).
+typealias GEMMMicroKernel = (Int, UnsafePointer<Float>, UnsafePointer<Float>,
+                             UnsafeMutablePointer<Float>, Int, Float, Float) -> Void
+
+@inline(__always)
 private func gemmBlocked(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>, cols: Range<Int>,
-                         bufA: UnsafeMutablePointer<Float>, bufB: UnsafeMutablePointer<Float>) {
+                         bufA: UnsafeMutablePointer<Float>, bufB: UnsafeMutablePointer<Float>,
+                         MR: Int, NR: Int, micro: GEMMMicroKernel) {
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(blk.nc, cols.upperBound - jc)
-        let nPanels = (nc + gemmNR - 1) / gemmNR
+        let nPanels = (nc + NR - 1) / NR
         var pc = 0
         while pc < g.k {
             let kc = min(blk.kc, g.k - pc)
             let beta = pc == 0 ? g.beta : 1
-            packB(g, bufB, k0: pc, kc: kc, c0: jc, nc: nc)
+            packB(g, bufB, k0: pc, kc: kc, c0: jc, nc: nc, NR: NR)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blk.mc, rows.upperBound - ic)
-                let mPanels = (mc + gemmMR - 1) / gemmMR
-                packAPanels(g, bufA, r0: ic, mc: mc, k0: pc, kc: kc)
+                let mPanels = (mc + MR - 1) / MR
+                packAPanels(g, bufA, r0: ic, mc: mc, k0: pc, kc: kc, MR: MR)
                 @inline(__always) func tile(_ jr: Int, _ ir: Int) {
-                    let nr = min(gemmNR, nc - jr * gemmNR)
-                    let bp = UnsafePointer(bufB + jr * kc * gemmNR)
-                    let mr = min(gemmMR, mc - ir * gemmMR)
-                    let ap = UnsafePointer(bufA + ir * kc * gemmMR)
-                    let cp = g.c + (ic + ir * gemmMR) * g.ldc + jc + jr * gemmNR
-                    if mr == gemmMR && nr == gemmNR {
-                        microKernel6x16(kc, ap, bp, cp, g.ldc, g.alpha, beta)
+                    let nr = min(NR, nc - jr * NR)
+                    let bp = UnsafePointer(bufB + jr * kc * NR)
+                    let mr = min(MR, mc - ir * MR)
+                    let ap = UnsafePointer(bufA + ir * kc * MR)
+                    let cp = g.c + (ic + ir * MR) * g.ldc + jc + jr * NR
+                    if mr == MR && nr == NR {
+                        micro(kc, ap, bp, cp, g.ldc, g.alpha, beta)
                     } else {
-                        edgeTile(kc, ap, bp, cp, g.ldc, mr, nr, g.alpha, beta)
+                        edgeTile(kc, ap, bp, cp, g.ldc, mr, nr, g.alpha, beta, MR: MR, NR: NR, micro: micro)
                     }
                 }
                 if blk.irOuter {
@@ -252,62 +289,58 @@ private func gemmBlocked(_ g: GEMMArgs, _ blk: GEMMBlocking, rows: Range<Int>, c
 
 /// Packs rows r0..<r0+mc of op(A), k0..<k0+kc, as MR-row panels: panel q holds kc groups of MR
 /// values (`dst[q*kc*MR + p*MR + i] = op(A)[r0 + q*MR + i, k0 + p]`), zero-padded.
+@inline(__always)
 private func packAPanels(_ g: GEMMArgs, _ dst: UnsafeMutablePointer<Float>, r0: Int, mc: Int,
-                         k0: Int, kc: Int) {
+                         k0: Int, kc: Int, MR: Int) {
     var q = 0
-    while q * gemmMR < mc {
-        packA(g, dst + q * kc * gemmMR, r0: r0 + q * gemmMR, mr: min(gemmMR, mc - q * gemmMR),
-              k0: k0, kc: kc)
+    while q * MR < mc {
+        packA(g, dst + q * kc * MR, r0: r0 + q * MR, mr: min(MR, mc - q * MR), k0: k0, kc: kc, MR: MR)
         q += 1
     }
 }
 
 @inline(__always)
 private func packA(_ g: GEMMArgs, _ dst: UnsafeMutablePointer<Float>, r0: Int, mr: Int,
-                   k0: Int, kc: Int) {
+                   k0: Int, kc: Int, MR: Int) {
     if g.transA {
         // Stored (k, m): each k step is MR contiguous values.
         var src = g.a + k0 * g.lda + r0
         var d = dst
-        if mr == gemmMR {
+        if mr == MR {
             for _ in 0..<kc {
-                d[0] = src[0]; d[1] = src[1]; d[2] = src[2]
-                d[3] = src[3]; d[4] = src[4]; d[5] = src[5]
-                src += g.lda; d += gemmMR
+                for i in 0..<MR { d[i] = src[i] }
+                src += g.lda; d += MR
             }
         } else {
             for _ in 0..<kc {
-                for i in 0..<gemmMR { d[i] = i < mr ? src[i] : 0 }
-                src += g.lda; d += gemmMR
+                for i in 0..<MR { d[i] = i < mr ? src[i] : 0 }
+                src += g.lda; d += MR
             }
         }
     } else {
         // Stored (m, k): gather one value from each of MR rows per k step.
         let s = g.a + r0 * g.lda + k0
-        if mr == gemmMR {
+        if mr == MR {
             let l = g.lda
-            let s0 = s, s1 = s + l, s2 = s + 2 * l, s3 = s + 3 * l, s4 = s + 4 * l, s5 = s + 5 * l
             var p = 0
-            // 8 k-steps at a time: one vector load per row, scalar scatter into the panel.
+            // 8 k-steps at a time: one vector load per row, scattered into the panel.
             while p + 8 <= kc {
-                let v0 = loadVec(s0 + p), v1 = loadVec(s1 + p), v2 = loadVec(s2 + p)
-                let v3 = loadVec(s3 + p), v4 = loadVec(s4 + p), v5 = loadVec(s5 + p)
-                let d = dst + p * gemmMR
-                for t in 0..<8 {
-                    d[t * 6 + 0] = v0[t]; d[t * 6 + 1] = v1[t]; d[t * 6 + 2] = v2[t]
-                    d[t * 6 + 3] = v3[t]; d[t * 6 + 4] = v4[t]; d[t * 6 + 5] = v5[t]
+                let d = dst + p * MR
+                for i in 0..<MR {
+                    let v = loadVec(s + i * l + p)
+                    for t in 0..<8 { d[t * MR + i] = v[t] }
                 }
                 p += 8
             }
             while p < kc {
-                let d = dst + p * gemmMR
-                d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
+                let d = dst + p * MR
+                for i in 0..<MR { d[i] = s[i * l + p] }
                 p += 1
             }
         } else {
             for p in 0..<kc {
-                let d = dst + p * gemmMR
-                for i in 0..<gemmMR { d[i] = i < mr ? s[i * g.lda + p] : 0 }
+                let d = dst + p * MR
+                for i in 0..<MR { d[i] = i < mr ? s[i * g.lda + p] : 0 }
             }
         }
     }
@@ -315,36 +348,40 @@ private func packA(_ g: GEMMArgs, _ dst: UnsafeMutablePointer<Float>, r0: Int, m
 
 /// Packs op(B)[k0..<k0+kc, c0..<c0+nc] as NR-column panels: panel q holds kc rows of NR values
 /// (`dst[q*kc*NR + p*NR + j] = op(B)[k0 + p, c0 + q*NR + j]`), zero-padded.
+@inline(__always)
 private func packB(_ g: GEMMArgs, _ dst: UnsafeMutablePointer<Float>, k0: Int, kc: Int, c0: Int,
-                   nc: Int) {
+                   nc: Int, NR: Int) {
     var q = 0
-    while q * gemmNR < nc {
-        let j0 = c0 + q * gemmNR
-        let nr = min(gemmNR, nc - q * gemmNR)
-        let d = dst + q * kc * gemmNR
+    while q * NR < nc {
+        let j0 = c0 + q * NR
+        let nr = min(NR, nc - q * NR)
+        let d = dst + q * kc * NR
         if !g.transB {
             // Stored (k, n): each k step is NR contiguous values.
             var src = g.b + k0 * g.ldb + j0
-            if nr == gemmNR {
+            if nr == NR {
                 for p in 0..<kc {
-                    storeVec(d + p * gemmNR, loadVec(src))
-                    storeVec(d + p * gemmNR + 8, loadVec(src + 8))
+                    var j = 0
+                    while j < NR {
+                        storeVec(d + p * NR + j, loadVec(src + j))
+                        j += 8
+                    }
                     src += g.ldb
                 }
             } else {
                 for p in 0..<kc {
-                    for j in 0..<gemmNR { d[p * gemmNR + j] = j < nr ? src[j] : 0 }
+                    for j in 0..<NR { d[p * NR + j] = j < nr ? src[j] : 0 }
                     src += g.ldb
                 }
             }
         } else {
             // Stored (n, k): column j of the panel is a contiguous run of row j0 + j.
-            for j in 0..<gemmNR {
+            for j in 0..<NR {
                 if j < nr {
                     let src = g.b + (j0 + j) * g.ldb + k0
-                    for p in 0..<kc { d[p * gemmNR + j] = src[p] }
+                    for p in 0..<kc { d[p * NR + j] = src[p] }
                 } else {
-                    for p in 0..<kc { d[p * gemmNR + j] = 0 }
+                    for p in 0..<kc { d[p * NR + j] = 0 }
                 }
             }
         }
@@ -433,16 +470,17 @@ private func storeRow(_ row: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ 
     }
 }
 
-/// A ragged tile (mr < 6 or nr < 16): run the full kernel into a scratch tile, then merge the
+/// A ragged tile (mr < MR or nr < NR): run the full kernel into a scratch tile, then merge the
 /// valid part with exactly the arithmetic of `storeRow`.
 private func edgeTile(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                      _ mr: Int, _ nr: Int, _ alpha: Float, _ beta: Float) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: gemmMR * gemmNR) { tile in
+                      _ mr: Int, _ nr: Int, _ alpha: Float, _ beta: Float,
+                      MR: Int, NR: Int, micro: GEMMMicroKernel) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: MR * NR) { tile in
         let t = tile.baseAddress!
-        microKernel6x16(kc, a, b, t, gemmNR, 1, 0)
+        micro(kc, a, b, t, NR, 1, 0)
         for i in 0..<mr {
             let row = c + i * ldc
-            let tr = t + i * gemmNR
+            let tr = t + i * NR
             if beta == 0 {
                 for j in 0..<nr { row[j] = alpha * tr[j] }
             } else {

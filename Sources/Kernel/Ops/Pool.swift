@@ -40,7 +40,29 @@ extension Tensor {
                     // the common 2×2/2 case, branch-light (ties and NaN resolve as in the general loop)
                     for oy in 0..<g.ho {
                         let r0 = src + 2 * oy * g.w, r1 = r0 + g.w
-                        for ox in 0..<g.wo {
+                        // 8 outputs at a time: even/odd columns of two rows, the first maximum in
+                        // window order (a, b, c, d) by strict comparisons, as in the loop below
+                        var ox0 = 0
+                        while ox0 + 8 <= g.wo && 2 * ox0 + 16 <= g.w {
+                            let u = UnsafeRawPointer(r0 + 2 * ox0).loadUnaligned(as: SIMD16<Float>.self)
+                            let l = UnsafeRawPointer(r1 + 2 * ox0).loadUnaligned(as: SIMD16<Float>.self)
+                            let a = u.evenHalf, b = u.oddHalf, c = l.evenHalf, d = l.oddHalf
+                            let sum = a + b + c + d
+                            if Swift.any(sum .!= sum) { break }   // a NaN: the exact loop below takes over
+                            var best = a, k = SIMD8<Int32>(repeating: 0)
+                            var gt = b .> best
+                            best.replace(with: b, where: gt); k.replace(with: 1, where: gt)
+                            gt = c .> best
+                            best.replace(with: c, where: gt); k.replace(with: 2, where: gt)
+                            gt = d .> best
+                            best.replace(with: d, where: gt); k.replace(with: 3, where: gt)
+                            UnsafeMutableRawPointer(dst + oy * g.wo + ox0).storeBytes(of: best, as: SIMD8<Float>.self)
+                            let lane = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                            let idx = (Int32(2 * oy) &+ (k &>> 1)) &* Int32(g.w) &+ Int32(2 * ox0) &+ 2 &* lane &+ (k & 1)
+                            UnsafeMutableRawPointer(ai + oy * g.wo + ox0).storeBytes(of: idx, as: SIMD8<Int32>.self)
+                            ox0 += 8
+                        }
+                        for ox in ox0..<g.wo {
                             let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
                             // branch-free: max reduction, then the first lane equal to it (k ∈ 0..<4);
                             // the rare NaN case takes the exact slow path (NaN propagates)
