@@ -104,6 +104,11 @@ for sw in full no_codivide no_copl; do
 done
 a=$(csv_col "$tmp/full/log.csv" lx0 | sed -n 2p); b=$(csv_col "$tmp/no_codivide/log.csv" lx0 | sed -n 2p); c=$(csv_col "$tmp/no_copl/log.csv" lx0 | sed -n 2p)
 if [ -n "$a" ] && [ "$a" != "$b" ] && [ "$a" != "$c" ] && [ "$b" != "$c" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL coreg-switches-differ: lx0 full '$a', no_codivide '$b', no_copl '$c'"; fi
+# the smooth switch blends L_warm into the first Co-Reg epoch (switch_epochs=1); the paper's hard switch has none
+check coreg-switch 0 $bin run scripts/coreg.coreg data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 switch_epochs=1 out="$tmp/switch"
+lw=$(csv_col "$tmp/switch/log.csv" lwarm0 | sed -n 2p); lf=$(csv_col "$tmp/full/log.csv" lwarm0 | sed -n 2p)
+l2=$(csv_col "$tmp/switch/log.csv" loss0 | sed -n 2p); l1=$(csv_col "$tmp/full/log.csv" loss0 | sed -n 2p)
+if [ -n "$lw" ] && [ "$lw" != "0.0" ] && [ "$lf" = "0.0" ] && [ -n "$l1" ] && [ "$l1" != "$l2" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL coreg-switch-blends: lwarm0 '$lw' (hard switch '$lf'), loss0 '$l2' vs '$l1'"; fi
 # the run contract's schedule: "run" anneals over the run's own epochs (lr·0.001 at the last), for every method alike
 check pce-schedule-run 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/s300.npy" epochs=3 batch=32 threads=1 schedule=run out="$tmp/pce_run"
 lr_last=$(csv_col "$tmp/pce_run/log.csv" lr | tail -1)
@@ -114,8 +119,9 @@ check ablate-bad-grid 70 $bin run scripts/ablate.coreg grid=nope out="$tmp/abl";
 # the Quick start's main job, shrunk: its three-row table
 check quickstart-tiny 0 $bin run scripts/quickstart.coreg train=300 epochs=2 warmup=1 threads=1 out="$tmp/qs"
 expect_text quickstart-zero-shot '\| annotator zero-shot \(template 0, test images\) \| 0\.[0-9]{4} \|'
-expect_text quickstart-pce '\| partial-CE training \| 0\.[0-9]{4} \|'
-expect_text quickstart-coreg '\| Co-Reg \(ensemble\) \| 0\.[0-9]{4} \|'
+expect_text quickstart-pce '\| partial-CE training \| 0\.[0-9]{4} \| 0\.[0-9]{4} \|'
+expect_text quickstart-coreg '\| Co-Reg \(ensemble, recipe=short\) \| 0\.[0-9]{4} \| 0\.[0-9]{4} \|'
+check coreg-bad-recipe 70 $bin run scripts/coreg.coreg epochs=1 recipe=fast out="$tmp/cbad"; expect_text coreg-bad-recipe-text 'recipe must be "paper" or "short", got "fast"'
 # results.json records the settings that change the numbers
 if grep -q '"annotator" : "simulated:fmnist-clip"' "$tmp/pce/results.json" && tr -d ' \n' < "$tmp/pce/results.json" | grep -q '"input":\[1,28,28\]' \
    && grep -q '"view" : "weak"' "$tmp/pce/results.json" && grep -q '"threads" : [1-9]' "$tmp/pce/results.json"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL results-config: $(cat "$tmp/pce/results.json")"; fi
