@@ -34,6 +34,13 @@ final class NNKernelTests: XCTestCase {
             ([2, 4, 8, 8], [4, 1, 3, 3], Conv2dParams(padding: (1, 1), groups: 4)),
             ([1, 4, 10, 10], [6, 2, 3, 3], Conv2dParams(stride: (2, 2), padding: (2, 2), dilation: (2, 2), groups: 2)),
             ([3, 1, 5, 5], [2, 1, 1, 1], Conv2dParams()),
+            // stride 1, output as wide as the input: im2col's shifted-plane path, with the shift
+            // wrapping rows on both sides, taller outputs, a one-row plane and a 1×1 map
+            ([2, 3, 6, 9], [4, 3, 3, 3], Conv2dParams(padding: (1, 1))),
+            ([1, 2, 7, 5], [3, 2, 5, 5], Conv2dParams(padding: (2, 2))),
+            ([2, 2, 4, 6], [3, 2, 3, 3], Conv2dParams(padding: (2, 1))),
+            ([1, 3, 1, 8], [2, 3, 1, 3], Conv2dParams(padding: (0, 1))),
+            ([3, 2, 1, 1], [2, 2, 3, 3], Conv2dParams(padding: (1, 1))),
         ]
         for (k, (xs, ws, p)) in cases.enumerated() {
             let x = try Tensor.randn(xs, rng: RNG(seed: UInt64(k)))

@@ -61,6 +61,10 @@ let convColumnBudget: Int = {
 /// x: (n, cin, h, w) contiguous; col: (k, b·hw)
 func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int, _ col: UnsafeMutablePointer<Float>) {
     let cols = b * g.hw
+    if g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.wo == g.w {
+        im2colShifted(x, g, img0: img0, b: b, c0: c0, col)
+        return
+    }
     for c in 0..<g.cinG {
         for i in 0..<g.kh {
             for j in 0..<g.kw {
@@ -88,6 +92,47 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int
                                 let ix = ix0 + ox * g.sw
                                 d[ox] = ix >= 0 && ix < g.w ? src[ix] : 0
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// im2col for stride 1, dilation 1 and an output as wide as the input ("same" width, e.g. 3×3 with
+/// padding 1): then output position t = oy·wo + ox reads input position t + (i − ph)·w + (j − pw),
+/// so each (channel, tap, image) block of the column matrix is one contiguous copy of the plane,
+/// shifted, followed by zeroing the rows above and below the image and the `pw` edge columns that
+/// the shift wrapped around. The same values as the row-by-row loop; `testConvMatchesReference`
+/// and the conv twins cover both paths.
+private func im2colShifted(_ x: UnsafePointer<Float>, _ g: ConvGeom, img0: Int, b: Int, c0: Int,
+                           _ col: UnsafeMutablePointer<Float>) {
+    let cols = b * g.hw
+    let hw = g.hw, w = g.w, wo = g.wo
+    let planeSize = g.h * g.w
+    for c in 0..<g.cinG {
+        for i in 0..<g.kh {
+            // output rows whose input row is inside the image
+            let oy0 = Swift.min(Swift.max(0, g.ph - i), g.ho), oy1 = Swift.max(oy0, Swift.min(g.ho, g.h + g.ph - i))
+            for j in 0..<g.kw {
+                let off = (i - g.ph) * w + (j - g.pw)
+                // output columns whose input column is inside the image
+                let ox0 = Swift.min(Swift.max(0, g.pw - j), wo), ox1 = Swift.max(ox0, Swift.min(wo, w + g.pw - j))
+                let row = col + ((c * g.kh + i) * g.kw + j) * cols
+                for bi in 0..<b {
+                    let plane = x + ((img0 + bi) * g.cin + c0 + c) * planeSize
+                    let d = row + bi * hw
+                    // the copy, kept inside the plane (the clipped ends are edge columns, zeroed below)
+                    let t0 = Swift.max(oy0 * wo, -off), t1 = Swift.min(oy1 * wo, planeSize - off)
+                    if t1 > t0 { copyRun(d + t0, plane + t0 + off, t1 - t0) }
+                    if oy0 > 0 { fillRun(d, 0, oy0 * wo) }
+                    if oy1 < g.ho { fillRun(d + oy1 * wo, 0, (g.ho - oy1) * wo) }
+                    if ox0 > 0 || ox1 < wo {
+                        for oy in oy0..<oy1 {
+                            let r = d + oy * wo
+                            for ox in 0..<ox0 { r[ox] = 0 }
+                            for ox in ox1..<wo { r[ox] = 0 }
                         }
                     }
                 }
