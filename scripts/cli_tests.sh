@@ -125,5 +125,17 @@ check coreg-bad-recipe 70 $bin run scripts/coreg.coreg epochs=1 recipe=fast out=
 # results.json records the settings that change the numbers
 if grep -q '"annotator" : "simulated:fmnist-clip"' "$tmp/pce/results.json" && tr -d ' \n' < "$tmp/pce/results.json" | grep -q '"input":\[1,28,28\]' \
    && grep -q '"view" : "weak"' "$tmp/pce/results.json" && grep -q '"threads" : [1-9]' "$tmp/pce/results.json"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL results-config: $(cat "$tmp/pce/results.json")"; fi
+# every `coreg bench` command's --json lines follow the schema (tiny sizes: a seconds-long check, not a measurement)
+bench_json() {  # bench_json KIND ARGS...
+  local kind=$1; shift
+  if $bin bench "$kind" "$@" --threads 1 --json 2>/dev/null | python3 scripts/tests/bench_json.py "$kind" >/dev/null; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL bench-json-$kind"; fi
+}
+bench_json gemm --m 40 --n 33 --k 17 --repeats 2
+bench_json conv --batch 2 --repeats 1
+bench_json train --batch 4 --steps 1 --warmup 0
+bench_json loader --data embedded --batches 2 --warmup 0 --no-train
+bench_json interp --steps 2 --repeats 1 --iterations 1000
+COREG_ISA=avx2 $bin bench gemm --m 40 --n 33 --k 17 --repeats 1 --json > "$tmp/isa.json" 2>/dev/null
+if grep -q '"isa":"avx2"' "$tmp/isa.json"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL bench-isa-override: $(cat "$tmp/isa.json")"; fi
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
