@@ -124,8 +124,12 @@ final class REPLTests: XCTestCase {
         s.send("let v1 = 3\r"); try s.expect(prompt)
         s.send(":time v1 * 2\r"); try s.expect("6"); try s.expect("time:"); try s.expect(prompt)
         s.send(":timeit v1 + 1\r"); try s.expect("mean ± std. dev. of"); try s.expect(prompt)
-        s.send(":printopts precision=2\r"); try s.expect("precision=2"); try s.expect(prompt)
-        s.send("tensor([1.23456, 2.0])\r"); try s.expect("1.23"); try s.expect(prompt)
+        // what is typed is echoed, so each expectation is text only the command's effect prints:
+        // 1/3 at precision 2 is "[0.33]" (the default prints "[0.3333]"), and the bare command
+        // lists the options it set
+        s.send(":printopts precision=2\r"); try s.expect(prompt)
+        s.send("tensor([1.0 / 3.0])\r"); try s.expect("[0.33]"); try s.expect(prompt)
+        s.send(":printopts\r"); try s.expect("precision=2"); try s.expect(prompt)
         s.send(":reset\r"); try s.expect("State cleared."); try s.expect(prompt)
         s.send("v1\r"); try s.expect("error"); try s.expect(prompt)
         s.send(":nope\r"); try s.expect("unknown command"); try s.expect(prompt)

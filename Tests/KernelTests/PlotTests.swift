@@ -71,10 +71,23 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(TerminalPlot.halfBlocks([img], color: .ansi256).contains("\u{1B}[38;5;16m\u{1B}[48;5;231m▀"))
     }
 
+    /// An atomic save replaces the file by renaming a complete new one over it; it never rewrites
+    /// the old file in place. A hard link to the old file tells the two apart: after a rename it
+    /// still holds the old bytes (another inode), after an in-place write it would hold the new
+    /// ones. No temporary file is left behind.
     func testSaveWritesAtomically() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plot-\(getpid()).svg").path
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("plot-atomic-\(getpid())").path
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        let path = dir + "/figure.svg", link = dir + "/old-figure.svg"
+        try "old contents".write(toFile: path, atomically: false, encoding: .utf8)
+        try fm.linkItem(atPath: path, toPath: link)
         try Plot.bar(["a"], [1]).save(to: path)
         assertWellFormed(try String(contentsOfFile: path, encoding: .utf8))
-        try FileManager.default.removeItem(atPath: path)
+        XCTAssertEqual(try String(contentsOfFile: link, encoding: .utf8), "old contents",
+                       "the save rewrote the old file in place instead of renaming a new one over it")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).sorted(), ["figure.svg", "old-figure.svg"])
     }
 }
