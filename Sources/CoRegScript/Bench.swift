@@ -191,7 +191,6 @@ func defaultThreadCount() -> Int {
     return ProcessInfo.processInfo.activeProcessorCount
 }
 
-/// Prints a JSON object (sorted keys) or the human line.
 /// Prints one result: a JSON object per line with `--json` (with the kernel path and the CPU it
 /// ran on, so that a committed artefact says what it measured), else the human line.
 func emit(_ json: Bool, _ obj: [String: Any], _ human: String) {

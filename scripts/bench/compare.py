@@ -43,7 +43,7 @@ def run_json(cmd, env, side="coreg"):
 
 
 NUMPY_SNIPPET = """
-import sys, time, numpy as np
+import os, sys, time, numpy as np
 m, k, n, reps = (int(x) for x in sys.argv[1:5])
 rng = np.random.default_rng(1)
 a = rng.random((m, k), dtype=np.float32) - 0.5; b = rng.random((k, n), dtype=np.float32) - 0.5
@@ -52,7 +52,6 @@ ts = []
 for _ in range(reps):
     t0 = time.perf_counter(); np.matmul(a, b, out=c); ts.append(time.perf_counter() - t0)
 ts.sort(); med = ts[len(ts) // 2]
-import os
 print('{"bench": "gemm", "m": %d, "n": %d, "k": %d, "threads": %s, "median_s": %f, "gflops": %f}'
       % (m, n, k, os.environ.get("OPENBLAS_NUM_THREADS", "0"), med, 2.0 * m * n * k / med / 1e9))
 """
