@@ -87,9 +87,23 @@ check compare-only-existing 0 $bin run scripts/compare.coreg methods=cc,rc $A lr
 expect_text compare-only-existing-text 'Not run yet: CC, RC\.'
 # ablation grids: the Table 4 switches, and a share of a given subset
 check ablate-switches 0 $bin run scripts/ablate.coreg grid=switches data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 start_cont=0 batch=32 threads=1 out="$tmp/abl"
-expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
+expect_text ablate-switches-table '\| no_unlabeled \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
 check ablate-share 0 $bin run scripts/ablate.coreg grid=share values=0.5,1.0 data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-share-zero-shot 'annotator zero-shot \(template 0, test images\): [0-9.]+'; expect_text ablate-share-half 'Co-Reg on embedded: 150 training and'
+# a grid spread over sessions: a row killed (SIGKILL) mid-run resumes from its checkpoint with reuse=true
+# and ends with the uninterrupted row's numbers; a finished row is read back, not rerun
+AB="grid=switches values=no_proto data=embedded subset=$tmp/s300.npy epochs=6 warmup=1 start_cont=0 batch=32 threads=1"
+check ablate-whole 0 $bin run scripts/ablate.coreg $AB out="$tmp/abl_whole"
+setsid $bin run scripts/ablate.coreg $AB reuse=true out="$tmp/abl_cut" >"$tmp/abl_cut.log" 2>&1 & cut_pid=$!
+for _ in $(seq 600); do [ "$(csv_col "$tmp/abl_cut/switches_no_proto/log.csv" epoch 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.1; done
+kill -9 -- -"$cut_pid" 2>/dev/null; wait "$cut_pid" 2>/dev/null
+cut_epochs=$(csv_col "$tmp/abl_cut/switches_no_proto/log.csv" epoch | wc -l)
+check ablate-resume 0 $bin run scripts/ablate.coreg $AB reuse=true out="$tmp/abl_cut"
+expect_text ablate-resume-text "resumed from its last checkpoint"; expect_text ablate-resume-epoch "resumed from .* at epoch [2-5]"
+if [ "$cut_epochs" -ge 3 ] && [ "$cut_epochs" -lt 6 ] \
+   && [ "$(csv_col "$tmp/abl_cut/switches_no_proto/log.csv" acc | tr '\n' ' ')" = "$(csv_col "$tmp/abl_whole/switches_no_proto/log.csv" acc | tr '\n' ' ')" ]; then pass=$((pass+1))
+else fail=$((fail+1)); echo "FAIL ablate-resume-same: cut after $cut_epochs epochs; accuracies $(csv_col "$tmp/abl_cut/switches_no_proto/log.csv" acc | tr '\n' ' ') against $(csv_col "$tmp/abl_whole/switches_no_proto/log.csv" acc | tr '\n' ' ')"; fi
+check ablate-reuse 0 $bin run scripts/ablate.coreg $AB reuse=true out="$tmp/abl_cut"; expect_text ablate-reuse-text "no_proto: reusing"
 # the view grid: Co-Reg on weak views trains differently from the paper's strong views; a bad view is refused
 check ablate-view 0 $bin run scripts/ablate.coreg grid=view data=embedded subset="$tmp/s300.npy" epochs=2 warmup=1 batch=32 threads=1 out="$tmp/abl"
 expect_text ablate-view-table '\| weak \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|'
