@@ -31,6 +31,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HMAC-SHA256 signing of Jupyter messages (the kernel's connection-file key).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"4.0.0"),
     ],
     targets: [
         // System libraries for compression and image decoding (no hand-written DEFLATE/PNG/JPEG).
@@ -44,6 +46,9 @@ let package = Package(
         // libedit (BSD editline) gives the REPL line editing, history and tab completion.
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // ZeroMQ carries the Jupyter messaging protocol (`coreg kernel`).
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: this C shim holds the
         // setjmp frame and turns every libjpeg error into a return code plus message.
         .target(name: "CImageCodecs", dependencies: ["CJPEG"], linkerSettings: [.linkedLibrary("jpeg")]),
@@ -60,8 +65,9 @@ let package = Package(
         .executableTarget(
             name: "CoRegScript",
             dependencies: [
-                "Kernel", "Interpreter", "CEditLine",
+                "Kernel", "Interpreter", "CEditLine", "CZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"], resources: [.copy("Fixtures")],
                     swiftSettings: [.unsafeFlags(cpuFlags)]),

@@ -20,6 +20,19 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check tour 0 bash -c "cd '$tmp' && '$PWD/$bin' run '$PWD/scripts/tour.coreg'"; expect_text tour-text 'fitted a ='
 check notebook-md 0 $bin notebook scripts/notebooks/intro.coreg -o "$tmp/intro.md"; expect_text notebook-text 'wrote .*intro.md'
 check notebook-missing 66 $bin notebook "$tmp/no-such-notebook.coreg"
+# coreg kernel: a located error and exit code for a missing or malformed connection file; the
+# kernelspec's install / list / remove (the kernel itself: scripts/tests/jupyter.sh)
+check kernel-no-file 64 $bin kernel
+check kernel-missing 66 $bin kernel -f "$tmp/none.json"; expect_text kernel-missing-text 'none\.json: cannot read the connection file'
+printf '{"shell_port": 5000}' > "$tmp/conn.json"
+check kernel-bad-conn 65 $bin kernel -f "$tmp/conn.json"; expect_text kernel-bad-conn-text "conn\.json: 'iopub_port' must be a port number"
+check kernel-install 0 env JUPYTER_PATH="$tmp/k/share/jupyter" $bin kernel install --prefix "$tmp/k" --name coreg-t
+if python3 -c "import json,sys; k=json.load(open(sys.argv[1])); assert k['argv'][1:] == ['kernel', '-f', '{connection_file}'] and k['language'] == 'coreg' and k['interrupt_mode'] == 'signal'" "$tmp/k/share/jupyter/kernels/coreg-t/kernel.json" 2>/dev/null \
+   && [ -s "$tmp/k/share/jupyter/kernels/coreg-t/logo-64x64.png" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL kernel-spec: $(cat "$tmp/k/share/jupyter/kernels/coreg-t/kernel.json" 2>&1)"; fi
+check kernel-list 0 env JUPYTER_PATH="$tmp/k/share/jupyter" $bin kernel list; expect_text kernel-list-text "coreg-t +$tmp/k/share/jupyter/kernels/coreg-t"
+check kernel-remove 0 env JUPYTER_PATH="$tmp/k/share/jupyter" $bin kernel remove coreg-t
+if [ ! -e "$tmp/k/share/jupyter/kernels/coreg-t" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL kernel-removed"; fi
+check kernel-remove-missing 66 env JUPYTER_PATH="$tmp/k/share/jupyter" $bin kernel remove coreg-t
 # coreg annotate: make / stats (JSON), located errors with exit codes 65 (format) and 66 (missing).
 tmpd="$tmp"
 check annot-make 0 $bin annotate make --data embedded --annotator flip:q=0.05,eta=0.2 --out "$tmpd/a.npz" --json

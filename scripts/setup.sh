@@ -2,7 +2,7 @@
 # Installs the system libraries CoReg builds against (Debian/Ubuntu), using sudo when not root.
 # Skips apt entirely when everything is already present.
 set -euo pipefail
-pkgs=(pkg-config libedit-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev)
+pkgs=(pkg-config libedit-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libzmq3-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

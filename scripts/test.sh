@@ -9,3 +9,4 @@ scripts/cli_tests.sh
 scripts/tests/method_refs.sh
 scripts/tests/baseline_switches.sh
 scripts/tests/datasets_e2e.sh
+scripts/tests/jupyter.sh

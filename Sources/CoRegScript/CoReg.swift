@@ -9,7 +9,7 @@ struct CoReg: ParsableCommand {
         commandName: "coreg",
         abstract: "CoReg: train image classifiers from vision-language-model labels (noisy partial labels).",
         version: CoRegVersion.string,
-        subcommands: [Run.self, Check.self, NotebookCommand.self, DataCommand.self, AnnotateCommand.self, Bench.self, Demo.self])
+        subcommands: [Run.self, Check.self, NotebookCommand.self, KernelCommand.self, DataCommand.self, AnnotateCommand.self, Bench.self, Demo.self])
 
     /// Entry point: Kernel's long operations report progress to stderr for every subcommand.
     static func main() {
