@@ -150,14 +150,18 @@ public enum ExitCode: Int32, Sendable {
     case staticError = 65
     case noInput = 66
     case runtimeError = 70
+    /// A file could not be written (disk full, no permission): sysexits' EX_IOERR.
+    case ioError = 74
     case interrupted = 130
 
     /// The status a Kernel error ends a script or a CLI command with, one mapping for both:
-    /// 64 an unknown name or malformed spec, 65 a malformed data file, 66 a missing one, 70 else.
+    /// 64 an unknown name or malformed spec, 65 a malformed data file, 66 a missing one, 74 a failed
+    /// write, 70 else.
     public init(kernelError error: Error) {
         switch error {
         case is UnknownNameError, is SpecError: self = .usage
         case is DataFormatError: self = .staticError
+        case let e as FileIOError where e.writing: self = .ioError
         case is DatasetMissingError, is FileIOError: self = .noInput
         default: self = .runtimeError
         }

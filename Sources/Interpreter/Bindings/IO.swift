@@ -92,8 +92,9 @@ func registerIOModule(_ r: Registry) {
     }
     m.add("read_text(path: string)", doc: "Reads a UTF-8 text file.") { a in
         let p = try a.string(0)
-        guard let d = FileManager.default.contents(atPath: p), let s = String(data: d, encoding: .utf8) else {
-            throw ScriptError("\(p): cannot read the file (missing, unreadable or not UTF-8)")
+        let bytes = try FileBytes.read(p)
+        guard let s = String(bytes: bytes, encoding: .utf8) else {
+            throw DataFormatError(file: p, offset: nil, expected: "UTF-8 text", found: "bytes that are not UTF-8")
         }
         return .string(s)
     }
@@ -106,9 +107,10 @@ func registerIOModule(_ r: Registry) {
     }
     m.add("read_json(path: string)", doc: "Reads a JSON file into lists, dicts, numbers and strings.") { a in
         let p = try a.string(0)
-        guard let d = FileManager.default.contents(atPath: p) else { throw ScriptError("\(p): no such file") }
+        let d = Data(try FileBytes.read(p))
         do { return valueFromJSON(try JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed])) } catch {
-            throw ScriptError("\(p): malformed JSON (\(error.localizedDescription))")
+            let why = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw DataFormatError(file: p, offset: nil, expected: "a JSON document", found: "malformed JSON (\(why))")
         }
     }
     m.add("makedirs(path: string)", doc: "Creates a directory and its parents (no error if it exists).") { a in

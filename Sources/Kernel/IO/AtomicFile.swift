@@ -18,7 +18,7 @@ public enum AtomicFile {
         let dir = directoryOf(path)
         let tmp = joinPath(dir, ".\(baseName(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileIOError(path: path, message: "cannot create temporary file \(tmp): \(errnoString())") }
+        guard fd >= 0 else { throw FileIOError(path: path, message: "cannot create temporary file \(tmp): \(errnoString())", writing: true) }
         var ok = false
         defer {
             if !ok { unlink(tmp) }
@@ -40,13 +40,13 @@ public enum AtomicFile {
             }
             return nil
         }
-        if let f = failure { close(fd); throw FileIOError(path: path, message: f) }
+        if let f = failure { close(fd); throw FileIOError(path: path, message: f, writing: true) }
         guard fsync(fd) == 0 else {
             let m = errnoString(); close(fd)
-            throw FileIOError(path: path, message: "fsync failed: \(m)")
+            throw FileIOError(path: path, message: "fsync failed: \(m)", writing: true)
         }
-        guard close(fd) == 0 else { throw FileIOError(path: path, message: "close failed: \(errnoString())") }
-        guard rename(tmp, path) == 0 else { throw FileIOError(path: path, message: "rename failed: \(errnoString())") }
+        guard close(fd) == 0 else { throw FileIOError(path: path, message: "close failed: \(errnoString())", writing: true) }
+        guard rename(tmp, path) == 0 else { throw FileIOError(path: path, message: "rename failed: \(errnoString())", writing: true) }
         ok = true
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {

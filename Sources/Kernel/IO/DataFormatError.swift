@@ -34,9 +34,13 @@ public struct DataFormatError: Error, CustomStringConvertible, Equatable, Sendab
 public struct FileIOError: Error, CustomStringConvertible, Equatable, Sendable {
     public let path: String
     public let message: String
-    public init(path: String, message: String) {
+    /// A failed write (disk full, no permission): the CLI exits 74 (EX_IOERR) for it, and 66 for a
+    /// failed read.
+    public let writing: Bool
+    public init(path: String, message: String, writing: Bool = false) {
         self.path = path
         self.message = message
+        self.writing = writing
     }
     public var description: String { "\(path): \(message)" }
 }
@@ -57,8 +61,8 @@ func hexBytes(_ b: ArraySlice<UInt8>) -> String {
 func errnoString() -> String { String(cString: strerror(errno)) }
 
 /// Whole-file reads with file-system errors as `FileIOError`.
-enum FileBytes {
-    static func read(_ path: String) throws -> [UInt8] {
+public enum FileBytes {
+    public static func read(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileIOError(path: path, message: "cannot open: \(errnoString())") }
         defer { close(fd) }
