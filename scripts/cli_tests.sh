@@ -44,6 +44,13 @@ if [ "$(head -c 8 "$tmp/preview.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0
 check data-preview-unknown 64 $bin data preview nodata -o "$tmp/p2.png"; expect_text data-preview-unknown-text "unknown dataset 'nodata'; expected one of embedded"
 # coreg annotate tune reaches its targets on a small balanced subset in one round
 check annot-tune 0 $bin annotate tune --data embedded --balanced 500 --rounds 1; expect_text annot-tune-text 'reached: avg \|S\| 1\.[456][0-9], eta 0\.2[0-9]+, template-0 acc 0\.[56][0-9]+'
+# a file that cannot be written exits 74 (EX_IOERR) naming it; a missing input 66; malformed JSON 65
+printf 'io.write_json("%s/no-such-dir/x.json", {a: 1})\n' "$tmp" > "$tmp/w.coreg"
+check write-fails 74 $bin run "$tmp/w.coreg"; expect_text write-fails-text 'w\.coreg:1:4: error: .*no-such-dir/x\.json: cannot create temporary file'
+printf 'io.read_json("%s/none.json")\n' "$tmp" > "$tmp/r.coreg"
+check read-json-missing 66 $bin run "$tmp/r.coreg"; expect_text read-json-missing-text 'none\.json: cannot open: No such file'
+printf '{"a": [1, 2' > "$tmp/torn.json"; printf 'io.read_json("%s/torn.json")\n' "$tmp" > "$tmp/r2.coreg"
+check read-json-torn 65 $bin run "$tmp/r2.coreg"; expect_text read-json-torn-text 'torn\.json: expected a JSON document, found malformed JSON'
 # a script stopped by SIGINT exits 130 and says so
 printf 'var i = 0\nwhile true { i += 1 }\n' > "$tmp/loop.coreg"
 $bin run "$tmp/loop.coreg" >"$tmp/loop.out" 2>&1 & loop_pid=$!
