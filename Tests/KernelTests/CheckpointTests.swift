@@ -344,6 +344,23 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A writer killed before its rename leaves `.NAME.tmp-PID-…`; the next write of NAME removes
+    /// the temporaries of processes that are gone, and keeps those of live ones and of other files.
+    func testStaleTemporariesAreRemoved() throws {
+        let dir = try makeTempDir("stale-tmp")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = gone.processIdentifier, live = getppid()
+        let names = [".a.json.tmp-\(dead)-1", ".a.json.tmp-\(live)-2", ".b.json.tmp-\(dead)-3", "a.json.tmp-\(dead)-4"]
+        for n in names { XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/" + n, contents: Data([1, 2]))) }
+        try AtomicFile.write("{}", to: dir + "/a.json")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        XCTAssertEqual(left, Set(["a.json"] + names.dropFirst()), "only the dead writer's temporary of a.json goes")
+    }
+
     /// A write that fails midway leaves the earlier checkpoint intact under its final name, and
     /// no partial or temporary file behind.
     func testFailedWriteKeepsPreviousCheckpoint() throws {

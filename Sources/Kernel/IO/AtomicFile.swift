@@ -53,6 +53,28 @@ public enum AtomicFile {
             _ = fsync(dfd)  // best effort: some file systems refuse fsync on directories
             close(dfd)
         }
+        removeStaleTemporaries(of: path)
+    }
+
+    /// A writer killed between creating its temporary file and the rename (kill -9, a power cut)
+    /// leaves `.NAME.tmp-PID-RANDOM` behind. After each successful write of NAME, such files whose
+    /// process no longer exists are removed; those of live processes (another writer at work) stay.
+    static func removeStaleTemporaries(of path: String) {
+        let dir = directoryOf(path)
+        let prefix = ".\(baseName(path)).tmp-"
+        guard let d = opendir(dir) else { return }
+        var stale: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+        }
+        closedir(d)
+        for name in stale { unlink(joinPath(dir, name)) }
     }
 
     public static func write(_ text: String, to path: String) throws {
