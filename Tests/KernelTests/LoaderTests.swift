@@ -163,11 +163,21 @@ final class LoaderTests: XCTestCase {
         it.close()
     }
 
+    /// The loader bench times what it says: 6 batches of 128 after one warm-up batch, over 512
+    /// images (4 batches an epoch, so it crosses into a second, reshuffled epoch), each batch with
+    /// its four views; per-view and per-image rates agree; a dataset smaller than one batch is an
+    /// error that says so, not a zero-batch "result". (It once asserted only a rate above zero.)
     func testBenchRuns() throws {
         let d = try Dataset.embedded().train.subset(Array(0..<512))
-        let r = try LoaderBench.run(dataset: d, batch: 128, threads: 2, warmup: 1, batches: 3)
-        XCTAssertEqual(r.batchesTimed, 3)
-        XCTAssertGreaterThan(r.imagesPerSecond, 0)
+        let r = try LoaderBench.run(dataset: d, batch: 128, threads: 2, warmup: 1, batches: 6)
+        XCTAssertEqual(r.batchesTimed, 6)
+        XCTAssertEqual(r.views, [.weak, .weak, .strong, .strong])
+        XCTAssertTrue(r.batchSeconds.isFinite && r.batchSeconds > 0, "\(r.batchSeconds)")
+        XCTAssertEqual(r.imagesPerSecond * r.batchSeconds, 128, accuracy: 1e-9)
+        XCTAssertEqual(r.viewsPerSecond, 4 * r.imagesPerSecond, accuracy: 1e-9 * r.viewsPerSecond)
+        XCTAssertThrowsError(try LoaderBench.run(dataset: try d.subset(Array(0..<100)), batch: 128, threads: 1, warmup: 0, batches: 1)) { e in
+            XCTAssertTrue("\(e)".contains("fewer than 128 samples"), "\(e)")
+        }
     }
 
     func testPreviewText() throws {
