@@ -26,6 +26,14 @@ check kernel-no-file 64 $bin kernel
 check kernel-missing 66 $bin kernel -f "$tmp/none.json"; expect_text kernel-missing-text 'none\.json: cannot read the connection file'
 printf '{"shell_port": 5000}' > "$tmp/conn.json"
 check kernel-bad-conn 65 $bin kernel -f "$tmp/conn.json"; expect_text kernel-bad-conn-text "conn\.json: 'iopub_port' must be a port number"
+# a port already taken: exit 70 naming the endpoint (the kernel binds five; the shell port is held here)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+python3 -c 'import socket, sys, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" & holder=$!
+sleep 0.5
+printf '{"shell_port": %d, "iopub_port": %d, "stdin_port": %d, "control_port": %d, "hb_port": %d, "ip": "127.0.0.1", "key": "k", "transport": "tcp", "signature_scheme": "hmac-sha256"}' \
+  "$port" $((port + 1)) $((port + 2)) $((port + 3)) $((port + 4)) > "$tmp/busy.json"
+check kernel-port-busy 70 $bin kernel -f "$tmp/busy.json"; expect_text kernel-port-busy-text "cannot bind tcp://127\.0\.0\.1:$port"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 check kernel-install 0 env JUPYTER_PATH="$tmp/k/share/jupyter" $bin kernel install --prefix "$tmp/k" --name coreg-t
 if python3 -c "import json,sys; k=json.load(open(sys.argv[1])); assert k['argv'][1:] == ['kernel', '-f', '{connection_file}'] and k['language'] == 'coreg' and k['interrupt_mode'] == 'signal'" "$tmp/k/share/jupyter/kernels/coreg-t/kernel.json" 2>/dev/null \
    && [ -s "$tmp/k/share/jupyter/kernels/coreg-t/logo-64x64.png" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL kernel-spec: $(cat "$tmp/k/share/jupyter/kernels/coreg-t/kernel.json" 2>&1)"; fi

@@ -39,7 +39,7 @@ final class JupyterKernel {
     init(connectionFile: String) throws {
         info = try ConnectionInfo.load(connectionFile)
         signer = MessageSigner(key: info.key)
-        guard let ctx = zmq_ctx_new() else { throw JupyterError("zmq_ctx_new failed") }
+        guard let ctx = zmq_ctx_new() else { throw JupyterError("zmq_ctx_new failed", exitCode: 70) }
         context = ctx
         shell = try ZSocket(context: ctx, type: ZMQ_ROUTER)
         control = try ZSocket(context: ctx, type: ZMQ_ROUTER)

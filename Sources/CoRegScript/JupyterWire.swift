@@ -8,7 +8,10 @@ import Crypto
 
 struct JupyterError: Error, CustomStringConvertible {
     let description: String
-    init(_ s: String) { description = s }
+    /// The exit status `coreg kernel` ends with: 66 no connection file, 65 a malformed one, 70 a
+    /// socket that cannot be made or bound (a port in use).
+    let exitCode: Int32
+    init(_ s: String, exitCode: Int32 = 65) { description = s; self.exitCode = exitCode }
 }
 
 /// The connection file a Jupyter front end writes before starting the kernel.
@@ -21,7 +24,7 @@ struct ConnectionInfo {
 
     static func load(_ path: String) throws -> ConnectionInfo {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw JupyterError("\(path): cannot read the connection file")
+            throw JupyterError("\(path): cannot read the connection file", exitCode: 66)
         }
         guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw JupyterError("\(path): not a JSON object (expected a Jupyter connection file)")
@@ -56,7 +59,7 @@ final class ZSocket {
     let raw: UnsafeMutableRawPointer
 
     init(context: UnsafeMutableRawPointer, type: Int32) throws {
-        guard let s = zmq_socket(context, type) else { throw JupyterError("zmq_socket: \(ZSocket.lastError)") }
+        guard let s = zmq_socket(context, type) else { throw JupyterError("zmq_socket: \(ZSocket.lastError)", exitCode: 70) }
         raw = s
         var linger: Int32 = 0
         zmq_setsockopt(raw, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
@@ -65,7 +68,7 @@ final class ZSocket {
     static var lastError: String { String(cString: zmq_strerror(zmq_errno())) }
 
     func bind(_ endpoint: String) throws {
-        guard zmq_bind(raw, endpoint) == 0 else { throw JupyterError("cannot bind \(endpoint): \(ZSocket.lastError)") }
+        guard zmq_bind(raw, endpoint) == 0 else { throw JupyterError("cannot bind \(endpoint): \(ZSocket.lastError)", exitCode: 70) }
     }
 
     /// All frames of the next message; nil when the context is closing. Interrupted waits (a

@@ -25,7 +25,7 @@ struct KernelCommand: ParsableCommand {
         let kernel: JupyterKernel
         do { kernel = try JupyterKernel(connectionFile: f) } catch {
             writeStderr("coreg kernel: \(error)\n")
-            throw ExitCode(FileManager.default.fileExists(atPath: f) ? 65 : 66)
+            throw ExitCode((error as? JupyterError)?.exitCode ?? 70)
         }
         throw ExitCode(kernel.run())
     }
