@@ -227,10 +227,9 @@ final class JupyterKernel {
 
         lock.lock()
         flushLocked()
-        var content: [String: Any] = ["execution_count": n]
+        var content: [String: Any] = ["execution_count": n, "status": "ok", "user_expressions": [String: Any](), "payload": payload]
         switch result {
         case .value(let v?):
-            content["status"] = "ok"; content["user_expressions"] = [String: Any](); content["payload"] = payload
             if case .object(let o as FigureObject) = v {
                 if !shown.contains(ObjectIdentifier(o)) {
                     publishLocked("execute_result", ["execution_count": n, "data": JupyterKernel.figureData(o), "metadata": [String: Any]()])
@@ -239,16 +238,16 @@ final class JupyterKernel {
                 publishLocked("execute_result", ["execution_count": n, "data": JupyterKernel.valueData(v), "metadata": [String: Any]()])
             }
         case .value(nil):
-            content["status"] = "ok"; content["user_expressions"] = [String: Any](); content["payload"] = payload
+            break
         case .interrupted:
             let e: [String: Any] = ["ename": "KeyboardInterrupt", "evalue": "Interrupted",
                                     "traceback": ["KeyboardInterrupt: the cell was interrupted; variables defined before it are kept."]]
             publishLocked("error", e)
-            content.merge(e) { a, _ in a }; content["status"] = "error"
+            content.merge(e) { _, b in b }; content["status"] = "error"
         case .error:
             let e = JupyterKernel.errorContent(errors)
             publishLocked("error", e)
-            content.merge(e) { a, _ in a }; content["status"] = "error"
+            content.merge(e) { _, b in b }; content["status"] = "error"
         }
         progressDisplays = [:]
         parent = nil
@@ -265,8 +264,7 @@ final class JupyterKernel {
             let name = t.hasPrefix("?") ? String(t.dropFirst()).trimmingCharacters(in: .whitespaces) : ""
             switch t.split(separator: " ").first.map(String.init) ?? "" {
             case ":vars":
-                let vars = session.variables.filter { $0.name != "_" }
-                host.write(vars.isEmpty ? "(no variables)\n" : vars.map { "\($0.name): \($0.value.typeName) = \(JupyterKernel.short($0.value.reprString))" }.joined(separator: "\n") + "\n")
+                host.write(REPL.variablesListing(session) + "\n")
                 return .value(nil)
             case ":quit", ":q", ":exit":
                 // a terminal front end (jupyter console) ends; a notebook ignores the payload
@@ -294,10 +292,6 @@ final class JupyterKernel {
         return session.evaluate(code, file: "In[\(count)]")
     }
 
-    static func short(_ s: String) -> String {
-        let one = s.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-        return one.count > 60 ? String(one.prefix(57)) + "…" : one
-    }
 
     static func figureData(_ f: FigureObject) -> [String: Any] {
         ["image/svg+xml": f.figure.svg, "text/plain": f.figure.summary]
@@ -344,7 +338,7 @@ final class JupyterKernel {
         var data: [String: Any] = ["text/plain": JupyterKernel.progressText(e)]
         if let total = e.total, total > 0 {
             data["text/html"] = "<div><progress value=\"\(min(e.completed, total))\" max=\"\(total)\" style=\"width:24em\"></progress> "
-                + htmlEscapeText(e) + "</div>"
+                + JupyterKernel.htmlEscape(JupyterKernel.progressText(e, bar: false)) + "</div>"
         }
         if let d = progressDisplays[e.label] {
             if !done && now - d.sent < 0.2 { return }
@@ -359,9 +353,6 @@ final class JupyterKernel {
         }
     }
 
-    private func htmlEscapeText(_ e: ProgressEvent) -> String {
-        JupyterKernel.htmlEscape(JupyterKernel.progressText(e, bar: false))
-    }
 
     static func progressText(_ e: ProgressEvent, bar: Bool = true) -> String {
         var s = e.label

@@ -172,13 +172,7 @@ final class REPL {
             guard !rest.isEmpty else { out("usage: :timeit EXPR"); break }
             timeit(rest)
         case ":vars":
-            let vars = session.variables
-            if vars.allSatisfy({ $0.name == "_" }) { out("(no variables)") }
-            for (n, v) in vars where n != "_" {
-                var s = v.reprString.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-                if s.count > 60 { s = String(s.prefix(57)) + "…" }
-                out("\(n): \(v.typeName) = \(s)")
-            }
+            out(REPL.variablesListing(session))
         case ":reset":
             session.reset()
             out("State cleared.")
@@ -188,6 +182,17 @@ final class REPL {
             out("unknown command '\(name)' (:help lists the commands)")
         }
         return true
+    }
+
+    /// `:vars` (the REPL and the Jupyter kernel): one line per variable, its value on one line of at most 60 characters.
+    static func variablesListing(_ session: Session) -> String {
+        let vars = session.variables.filter { $0.name != "_" }
+        if vars.isEmpty { return "(no variables)" }
+        return vars.map { v -> String in
+            var s = v.value.reprString.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            if s.count > 60 { s = String(s.prefix(57)) + "…" }
+            return "\(v.name): \(v.value.typeName) = \(s)"
+        }.joined(separator: "\n")
     }
 
     func commandHelp() -> String {

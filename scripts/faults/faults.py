@@ -143,6 +143,8 @@ def kill_resume(tmp):
     if r.returncode != 0:
         record("kill-resume", 0, N, "the uninterrupted run failed: " + r.stderr[-300:])
         return
+    load_ck = os.path.join(d, "load_ck.coreg")
+    open(load_ck, "w").write(LOAD_CK)
     cut = os.path.join(d, "cut")
     loads, kills = 0, 0
     started = False
@@ -167,7 +169,7 @@ def kill_resume(tmp):
         kills += 1
         if os.path.exists(os.path.join(cut, "checkpoint.safetensors")):
             started = True
-            loads += 1 if run(["run", os.path.join(tmp, "save", "load_ck.coreg"), "dir=" + cut]).returncode == 0 else 0
+            loads += run(["run", load_ck, "dir=" + cut]).returncode == 0
         else:
             loads += 1 if not started else 0   # killed before its first checkpoint: it starts afresh
     if not os.path.exists(os.path.join(cut, "results.json")):
@@ -302,17 +304,10 @@ def main():
     tmp = tempfile.mkdtemp()
     try:
         only = os.environ.get("FAULTS", "repl-ctrl-c,kill-save,kill-resume,full-disk,bad-file").split(",")
-        os.makedirs(os.path.join(tmp, "save"), exist_ok=True)
-        open(os.path.join(tmp, "save", "load_ck.coreg"), "w").write(LOAD_CK)
         for name, fn in [("repl-ctrl-c", repl_ctrl_c), ("kill-save", kill_save), ("kill-resume", kill_resume),
                          ("full-disk", full_disk), ("bad-file", bad_files)]:
             if name in only:
-                if name == "kill-save":
-                    shutil.rmtree(os.path.join(tmp, "save"))
-                    kill_save(tmp)
-                    open(os.path.join(tmp, "save", "load_ck.coreg"), "w").write(LOAD_CK)
-                else:
-                    fn(tmp)
+                fn(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("\n| fault | passed | note |\n|---|---|---|")
