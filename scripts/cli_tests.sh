@@ -105,8 +105,9 @@ expect_text annot-differ-text 'entries differ'
 # the method script end to end: a tiny run, stopped and resumed, gives identical numbers
 check coreg-resume 0 $bin run scripts/tests/coreg_resume.coreg out="$tmp/resume"; expect_text coreg-resume-text 'are identical'
 check partial-ce 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=1 out="$tmp/pce"; expect_text partial-ce-text 'final test accuracy'
-# the method scripts learn: 3 epochs on these 400 images reach 0.28 (partial CE) and 0.25 (Co-Reg,
-# the resume test's straight run), against 0.14 and 0.10 with lr=0; a run that does not learn fails
+# the method scripts learn: 3 epochs on these 400 images reach 0.221 (partial CE) and 0.2455 (Co-Reg,
+# the resume test's straight run), against 0.144 and 0.102 with lr=0 (docs/runs/learning_bounds_2026-12-07.txt);
+# a run that does not learn fails
 acc_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['final_test_acc'])" "$1" 2>/dev/null || echo 0; }
 check partial-ce-3 0 $bin run scripts/baselines/partial_ce.coreg subset="$tmp/resume/subset.npy" epochs=3 out="$tmp/pce3"
 for pair in "partial-ce-learns:$tmp/pce3/results.json" "coreg-learns:$tmp/resume/straight/results.json"; do
