@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
 
 // Swift `SIMD` types only become AVX2/FMA instructions when the target CPU is named; without it
 // they compile to scalar calls. `x86-64-v3` is refused by swiftc, so name a concrete CPU with the
@@ -16,9 +17,15 @@ let cpuFlags: [String] = []
 let avx512Flags: [String] = []
 #endif
 
+// The release build keeps Swift's bounds and overflow checks in Kernel, which parses every file a
+// user loads (IDX, NPY/NPZ, safetensors, checkpoints, JSON, images): a missed check there must trap,
+// not be undefined behaviour. The hot loops run on unsafe pointers, which have no checks to remove;
+// docs/performance.md measures what `-Ounchecked` (and the Interpreter without exclusivity checks)
+// would still save: `COREG_UNCHECKED=1` rebuilds that way, for that comparison only.
+let uncheckedKernel = ProcessInfo.processInfo.environment["COREG_UNCHECKED"] == "1"
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags),
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags([uncheckedKernel ? "-Ounchecked" : "-O", "-wmo"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -61,7 +68,7 @@ let package = Package(
                 resources: [.copy("Resources/embedded-fmnist.npz")],
                 swiftSettings: kernelSwiftSettings),
         .target(name: "Interpreter", dependencies: ["Kernel"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+                swiftSettings: uncheckedKernel ? [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))] : []),
         .executableTarget(
             name: "CoRegScript",
             dependencies: [

@@ -10,3 +10,4 @@ scripts/tests/method_refs.sh
 scripts/tests/baseline_switches.sh
 scripts/tests/datasets_e2e.sh
 scripts/tests/jupyter.sh
+scripts/tests/behaviour.sh
