@@ -7,7 +7,7 @@
 # and, per job, each binary's median and the ratio B/A of the medians (> 1: the checks cost).
 #   COREG_UNCHECKED=1 swift build -c release --product coreg --scratch-path .build-unchecked
 #   swift build -c release --product coreg
-#   scripts/bench/checked_ab.sh .build/release/coreg .build-unchecked/release/coreg [ROUNDS]
+#   STEPS=60 scripts/bench/checked_ab.sh .build/release/coreg .build-unchecked/release/coreg [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 A=$1; B=$2; R=${3:-5}
@@ -18,7 +18,7 @@ for r in $(seq 1 "$R"); do
   for which in A B; do
     bin=${!which}
     for m in cnn_small mlp; do
-      v=$("$bin" bench train --model $m --input 1x28x28 --threads 2 --steps 20 --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["train_images_per_s"])')
+      v=$("$bin" bench train --model $m --input 1x28x28 --threads 2 --steps ${STEPS:-20} --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["train_images_per_s"])')
       echo "round $r $which train_$m images/s $v"
     done
     s=$(date +%s.%N)
