@@ -19,9 +19,10 @@ let avx512Flags: [String] = []
 
 // The release build keeps Swift's bounds and overflow checks in Kernel, which parses every file a
 // user loads (IDX, NPY/NPZ, safetensors, checkpoints, JSON, images): a missed check there must trap,
-// not be undefined behaviour. The hot loops run on unsafe pointers, which have no checks to remove;
-// docs/performance.md measures what `-Ounchecked` (and the Interpreter without exclusivity checks)
-// would still save: `COREG_UNCHECKED=1` rebuilds that way, for that comparison only.
+// not be undefined behaviour. GEMM and convolution run on unsafe pointers, which have no checks to
+// remove; small element-wise loops and the interpreter do pay: docs/performance.md measures what
+// `-Ounchecked` (and the Interpreter without exclusivity checks) would save. `COREG_UNCHECKED=1`
+// rebuilds that way, for that comparison only.
 let uncheckedKernel = ProcessInfo.processInfo.environment["COREG_UNCHECKED"] == "1"
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags),
