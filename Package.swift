@@ -23,10 +23,10 @@ let avx512Flags: [String] = []
 // remove; small element-wise loops and the interpreter do pay: docs/performance.md measures what
 // `-Ounchecked` (and the Interpreter without exclusivity checks) would save. `COREG_UNCHECKED=1`
 // rebuilds that way, for that comparison only.
-let uncheckedKernel = ProcessInfo.processInfo.environment["COREG_UNCHECKED"] == "1"
+let uncheckedRelease = ProcessInfo.processInfo.environment["COREG_UNCHECKED"] == "1"
 let kernelSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(cpuFlags),
-    .unsafeFlags([uncheckedKernel ? "-Ounchecked" : "-O", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags([uncheckedRelease ? "-Ounchecked" : "-O", "-wmo"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -69,7 +69,7 @@ let package = Package(
                 resources: [.copy("Resources/embedded-fmnist.npz")],
                 swiftSettings: kernelSwiftSettings),
         .target(name: "Interpreter", dependencies: ["Kernel"],
-                swiftSettings: uncheckedKernel ? [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))] : []),
+                swiftSettings: uncheckedRelease ? [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))] : []),
         .executableTarget(
             name: "CoRegScript",
             dependencies: [
