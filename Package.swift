@@ -85,3 +85,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// scripts/fuzz.sh builds with COREG_FUZZ=1 (in .build-fuzz, with -sanitize=fuzzer,address): only
+// then does the package have the libFuzzer targets, so an ordinary build never needs libFuzzer.
+if ProcessInfo.processInfo.environment["COREG_FUZZ"] == "1" {
+    package.products.append(.executable(name: "coreg-fuzz", targets: ["CoRegFuzz"]))
+    package.targets += [
+        .target(name: "CFuzzDriver"),
+        // lld: gold stops with an internal error on the sanitized objects' debug info.
+        .executableTarget(name: "CoRegFuzz", dependencies: ["Kernel", "Interpreter", "CFuzzDriver"],
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld"])]),
+    ]
+}

@@ -27,6 +27,21 @@ final class Evaluator {
         self.host = host; self.registry = registry; self.globals = globals; self.source = source
     }
 
+    /// The top-level tables of the files this evaluator imported (its own is `globals`).
+    private var importedGlobals: [Globals] = []
+
+    /// Breaks the cycle between a top-level table and each function defined in it (the function
+    /// holds the table it reads its globals from; the table holds the function), which reference
+    /// counting alone never frees. The session calls this when it ends or is reset; the values
+    /// are gone afterwards. Without it every script that defined a function leaked its globals,
+    /// closures and tensors once its session was dropped (LeakSanitizer, scripts/fuzz.sh
+    /// script-eval).
+    func releaseGlobals() {
+        for g in [globals] + importedGlobals { for i in g.values.indices { g.values[i] = nil } }
+        importedGlobals.removeAll()
+        moduleCache.removeAll()
+    }
+
     // MARK: errors and budget
 
     func fail(_ message: String, _ span: Span) -> RuntimeError {
@@ -926,6 +941,7 @@ final class Evaluator {
         if !parser.diagnostics.isEmpty { throw StaticErrors(diagnostics: parser.diagnostics) }
         let g = Globals(registry: registry)
         host.defineScriptGlobals(g)
+        importedGlobals.append(g)
         let resolver = Resolver(globals: g, source: src)
         let slots = resolver.resolveProgram(stmts)
         if !resolver.diagnostics.isEmpty { throw StaticErrors(diagnostics: resolver.diagnostics) }

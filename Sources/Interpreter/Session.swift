@@ -38,8 +38,11 @@ public final class Session {
         self.evaluator = Evaluator(host: host, registry: registry, globals: g, source: SourceFile(path: "<stdin>", text: ""))
     }
 
+    deinit { evaluator.releaseGlobals() }
+
     /// Forgets all user definitions (`:reset`).
     public func reset() {
+        evaluator.releaseGlobals()
         let g = Globals(registry: registry)
         host.defineScriptGlobals(g)
         globals = g

@@ -224,3 +224,29 @@ final class IOErrorTests: XCTestCase {
         assertFormatError(try FER2013.parse(Array((lines[0] + "\n1,2\n").utf8), file: "f.csv"), offset: 21, ["3 fields in row 1"])
     }
 }
+
+/// Inputs that scripts/fuzz.sh found stopping or exhausting the process, now clear errors.
+final class FuzzFindingTests: XCTestCase {
+    /// An empty shape with a huge dimension ([0, 2^31 − 1, 2^31 − 1]) passed the size check (its
+    /// product is 0) and then overflowed the tensor's strides.
+    func testEmptyShapeWithHugeDimensionsIsRefused() throws {
+        let idx: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF]
+        assertFormatError(try IDX.parse(idx, file: "empty.idx"), ["empty.idx", "0 × 2147483647 × 2147483647"])
+        XCTAssertThrowsError(try Tensor.zeros([0, 1 << 40, 1 << 40])) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }
+        XCTAssertEqual(try Tensor.zeros([0, 1 << 20]).count, 0)
+        XCTAssertEqual(try IDX.parse([0, 0, 8, 2, 0, 0, 0, 0, 0, 0, 0, 7], file: "e.idx").tensor().shape, [0, 7])
+    }
+
+    /// A JSONL line with index 5555555555 asked for 22 GB of candidates.
+    func testFarIndexInAnswersIsRefusedWithItsLine() {
+        let text = "{\"index\": 0, \"answer\": \"cat\"}\n{\"index\": 5555555555, \"answer\": \"dog\"}\n"
+        assertFormatError(try VLMAnswers.parse(text, file: "a.jsonl", classNames: ["cat", "dog"]), ["a.jsonl:2", "index 5555555555", "count="])
+        let sparse = "{\"index\": 0, \"answer\": \"cat\"}\n{\"index\": 1000, \"answer\": \"dog\"}\n"
+        XCTAssertEqual(try VLMAnswers.parse(sparse, file: "a.jsonl", classNames: ["cat", "dog"]).annotation.count, 1001)
+    }
+
+    /// Values that do not fit int32 are format errors naming the file, not bare tensor errors.
+    func testOutOfRangeIntegersNameTheFile() throws {
+        assertFormatError(try NPY.read(fixture("i64_big.npy")), [fixture("i64_big.npy"), "outside the int32 range"])
+    }
+}

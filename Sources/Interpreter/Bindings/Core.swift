@@ -229,6 +229,10 @@ enum CoreBindings {
             .string(a[0].typeName)
         }
         r.add("help(name = nil)", doc: "Shows the documentation of a function, module or value (by value or by name).") { a in
+            // The registry comes from the caller, not from a capture of `r`: the registry holds
+            // this function, so a capture would be a cycle that leaks every registry (and with it
+            // every session) ever made (LeakSanitizer, scripts/fuzz.sh script-parse).
+            let r = a.context.evaluator.registry
             let text: String
             switch a[0] {
             case .null:

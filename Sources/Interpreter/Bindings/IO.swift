@@ -107,11 +107,7 @@ func registerIOModule(_ r: Registry) {
     }
     m.add("read_json(path: string)", doc: "Reads a JSON file into lists, dicts, numbers and strings.") { a in
         let p = try a.string(0)
-        let d = Data(try FileBytes.read(p))
-        do { return valueFromJSON(try JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed])) } catch {
-            let why = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
-            throw DataFormatError(file: p, offset: nil, expected: "a JSON document", found: "malformed JSON (\(why))")
-        }
+        return try jsonValue(bytes: try FileBytes.read(p), file: p)
     }
     m.add("makedirs(path: string)", doc: "Creates a directory and its parents (no error if it exists).") { a in
         let p = try a.string(0)
@@ -205,6 +201,15 @@ func jsonObject(_ v: Value) throws -> Any {
         if let t = o as? TensorObject { return try jsonObject(tensorToValue(t.tensor)) }
         throw ScriptError("cannot write a \(o.typeName) as JSON")
     case .function, .native: throw ScriptError("cannot write a function as JSON")
+    }
+}
+
+/// A JSON document as a script value (what `io.read_json` returns); malformed text is a
+/// `DataFormatError` naming `file`.
+public func jsonValue(bytes: [UInt8], file: String) throws -> Value {
+    do { return valueFromJSON(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) } catch {
+        let why = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+        throw DataFormatError(file: file, offset: nil, expected: "a JSON document", found: "malformed JSON (\(why))")
     }
 }
 

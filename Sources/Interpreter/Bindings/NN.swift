@@ -192,7 +192,9 @@ func registerNNModule(_ r: Registry) {
     // layers with weights
     nn.add("linear(in_features: int, out_features: int, bias: bool = true, seed: int? = nil)",
            doc: "A fully connected layer y = x·Wᵀ + b (PyTorch initialisation).") { a in
-        model(Linear(try a.positive(0, "in_features"), try a.positive(1, "out_features"), bias: try a.bool(2), rng: try a.rng(3)))
+        let i = try a.positive(0, "in_features"), o = try a.positive(1, "out_features")
+        try checkWeightShapes([[o, i]], model: "nn.linear")
+        return model(Linear(i, o, bias: try a.bool(2), rng: try a.rng(3)))
     }
     nn.add("conv2d(in_channels: int, out_channels: int, kernel, stride = 1, padding = 0, dilation = 1, groups: int = 1, bias: bool = true, seed: int? = nil)",
            doc: "2-D convolution; kernel, stride, padding and dilation are an int or [h, w].") { a in
@@ -200,6 +202,7 @@ func registerNNModule(_ r: Registry) {
         guard cin % g == 0, cout % g == 0 else { throw a.argumentError(6, "groups must divide in_channels and out_channels") }
         let k = try a.pair(2)
         guard k.0 > 0, k.1 > 0 else { throw a.argumentError(2, "kernel must be positive") }
+        try checkWeightShapes([[cout, cin / g, k.0, k.1]], model: "nn.conv2d")
         return model(Conv2d(cin, cout, kernel: k, stride: try a.pair(3), padding: try a.pair(4), dilation: try a.pair(5),
                             groups: g, bias: try a.bool(7), rng: try a.rng(8)))
     }
@@ -264,19 +267,26 @@ func registerNNModule(_ r: Registry) {
             guard case .int(let h) = v, h > 0 else { throw a.argumentError(1, expected: "list of positive ints", got: a[1]) }
             return h
         }
-        return model(MLP(inputDim: try a.positive(0, "input_dim"), hidden: hidden, classes: try a.positive(2, "classes"), rng: try a.rng(3)))
+        let d = try a.positive(0, "input_dim"), c = try a.positive(2, "classes")
+        try checkWeightShapes(mlpWeightShapes(inputDim: d, hidden: hidden, classes: c), model: "nn.mlp")
+        return model(MLP(inputDim: d, hidden: hidden, classes: c, rng: try a.rng(3)))
     }
     nn.add("cnn_small(in_channels: int = 1, classes: int = 10, seed: int? = nil)", doc: "The small 3-block CNN (128-d feature).") { a in
-        model(CNNSmall(inChannels: try a.positive(0, "in_channels"), classes: try a.positive(1, "classes"), rng: try a.rng(2)))
+        let i = try a.positive(0, "in_channels"), c = try a.positive(1, "classes")
+        try checkWeightShapes(CNNSmall.weightShapes(inChannels: i, classes: c), model: "nn.cnn_small")
+        return model(CNNSmall(inChannels: i, classes: c, rng: try a.rng(2)))
     }
     nn.add("preact_resnet18(in_channels: int = 3, classes: int = 10, input_size: int = 32, seed: int? = nil)",
            doc: "PreAct ResNet-18 (512-d feature).") { a in
-        model(PreActResNet18(inChannels: try a.positive(0, "in_channels"), classes: try a.positive(1, "classes"),
-                             inputSize: try a.positive(2, "input_size"), rng: try a.rng(3)))
+        let i = try a.positive(0, "in_channels"), c = try a.positive(1, "classes")
+        try checkWeightShapes(PreActResNet18.weightShapes(inChannels: i, classes: c), model: "nn.preact_resnet18")
+        return model(PreActResNet18(inChannels: i, classes: c, inputSize: try a.positive(2, "input_size"), rng: try a.rng(3)))
     }
     nn.add("projection_head(in_dim: int, out_dim: int = 128, seed: int? = nil)",
            doc: "Linear-ReLU-Linear then L2 normalisation (the contrastive head).") { a in
-        model(ProjectionHead(try a.positive(0, "in_dim"), outDim: try a.positive(1, "out_dim"), rng: try a.rng(2)))
+        let i = try a.positive(0, "in_dim"), o = try a.positive(1, "out_dim")
+        try checkWeightShapes([[i, i], [o, i]], model: "nn.projection_head")
+        return model(ProjectionHead(i, outDim: o, rng: try a.rng(2)))
     }
     nn.add("model(name: string, in_channels: int, input_size: int, classes: int, seed: int? = nil)",
            doc: "A classifier by name: mlp, cnn_small or preact_resnet18.") { a in

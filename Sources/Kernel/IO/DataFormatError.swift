@@ -98,13 +98,18 @@ public enum FileBytes {
         defer { closedir(d) }
         var names: [String] = []
         while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = direntName(e)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
     }
+}
+
+/// A directory entry's name, read in place. A dirent is only as long as its name (d_reclen):
+/// copying the declared 256-byte d_name field out of it reads past the end of the last record in
+/// readdir's buffer (AddressSanitizer reported the heap-buffer-overflow under scripts/fuzz.sh).
+func direntName(_ e: UnsafeMutablePointer<dirent>) -> String {
+    String(cString: (UnsafeRawPointer(e) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!).assumingMemoryBound(to: CChar.self))
 }
 
 /// The C library's read(2)/write(2), named apart from the `read`/`write` methods of IO types.
@@ -190,16 +195,20 @@ struct ByteReader {
     }
 }
 
-/// Multiplies sizes, returning nil on overflow or when the product exceeds `limit`.
+/// Multiplies sizes, returning nil on a negative size, or when the product with every size
+/// counted as at least 1 overflows or exceeds `limit`. Counting zeros as 1 bounds the strides
+/// of an empty shape too: [0, 2^40] is refused here, where a plain product (0) let it through to
+/// overflow the tensor's strides later (the idx fuzz target found the trap).
 func checkedProduct(_ xs: [Int], limit: Int = maxDecodedBytes) -> Int? {
-    var n = 1
+    var n = 1, empty = false
     for x in xs {
         guard x >= 0 else { return nil }
-        let (p, o) = n.multipliedReportingOverflow(by: x)
+        if x == 0 { empty = true }
+        let (p, o) = n.multipliedReportingOverflow(by: Swift.max(x, 1))
         guard !o, p <= limit else { return nil }
         n = p
     }
-    return n
+    return empty ? 0 : n
 }
 
 extension Array where Element == UInt8 {

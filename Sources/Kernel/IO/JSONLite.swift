@@ -43,6 +43,15 @@ struct JSONNode {
     }
 }
 
+/// Checks that `bytes` is one well-formed JSON document under the header reader's rules (unique
+/// keys, nesting depth at most 64); a failure is a `DataFormatError` at the offending byte. The
+/// `json` fuzz target drives the header reader through this.
+public func checkJSONDocument(_ bytes: [UInt8], file: String) throws {
+    do { _ = try JSONParser.parse(bytes) } catch let e as JSONParseError {
+        throw DataFormatError(file: file, offset: e.offset, expected: e.expected, found: e.found)
+    }
+}
+
 /// Parse failure at a byte offset of the buffer.
 struct JSONParseError: Error {
     let offset: Int

@@ -6,6 +6,8 @@
 /// the decompressed element, which the file name in the error identifies.
 public struct MATVariable: Sendable {
     public let name: String
+    /// The file it was read from (errors from `tensor()` name it).
+    public let file: String
     /// MATLAB dimensions (column-major), e.g. [32, 32, 3, N] for SVHN `X`.
     public let dims: [Int]
     /// MATLAB class (6 double, 7 single, 8 int8, 9 uint8, …, 15 uint64).
@@ -44,7 +46,8 @@ public struct MATVariable: Sendable {
             let v = value(f)
             if floating { t.fptr[i] = Float(v) } else {
                 guard let w = Int32(exactly: v.rounded(.towardZero)) else {
-                    throw TensorError("mat", "\(name): element \(f) is \(v), outside the int32 range")
+                    throw DataFormatError(file: file, offset: nil, expected: "integer values within the int32 range in variable '\(name)'",
+                                          found: "element \(f) is \(v), outside the int32 range")
                 }
                 t.iptr[i] = w
             }
@@ -207,7 +210,7 @@ public enum MAT {
             }
             values = .double(d)
         }
-        return MATVariable(name: name, dims: dims, classCode: cls, values: values)
+        return MATVariable(name: name, file: r.file, dims: dims, classCode: cls, values: values)
     }
 
     /// Skips the padding after an element's data (to 8 bytes; small elements fill their 4 bytes).

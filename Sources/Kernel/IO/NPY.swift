@@ -101,7 +101,8 @@ public struct NPYArray: Sendable {
     }
 
     /// The values as a Kernel tensor: floats → float32 (float64 rounds), integers → int32
-    /// (int64/uint32 values must fit), bool → bool. Strings throw.
+    /// (int64/uint32 values must fit), bool → bool. Strings throw. `name` is the file (or
+    /// `archive.npz[member]`) that errors name.
     public func tensor(name: String = "array") throws -> Tensor {
         let n = count
         let op = "npy"
@@ -142,7 +143,8 @@ public struct NPYArray: Sendable {
                     let v: Int64 = kind == .int64 ? raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)
                         : Int64(raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
                     guard let w = Int32(exactly: v) else {
-                        throw TensorError(op, "\(name): element \(i) is \(v), outside the int32 range that Kernel tensors hold")
+                        throw DataFormatError(file: name, offset: nil, expected: "integers within the int32 range that Kernel tensors hold",
+                                              found: "element \(i) is \(v), outside the int32 range")
                     }
                     t.iptr[i] = w
                 }
@@ -152,7 +154,8 @@ public struct NPYArray: Sendable {
                 for i in 0..<n { t.bptr[i] = raw[i] != 0 ? 1 : 0 }
                 return t
             case .unicode, .bytes:
-                throw TensorError(op, "\(name): a string array (\(kind.descr)) has no tensor form; use .strings")
+                throw DataFormatError(file: name, offset: nil, expected: "a numeric array (a string array has no tensor form; use .strings)",
+                                      found: "a string array (\(kind.descr))")
             }
         }
     }

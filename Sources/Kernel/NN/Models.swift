@@ -185,9 +185,41 @@ public final class ProjectionHead: Module {
 /// Builds a model by name: "mlp", "cnn_small", "preact_resnet18".
 public func makeModel(_ name: String, inChannels: Int, inputSize: Int, classes: Int, rng: RNG = .global) throws -> Module & FeatureClassifier {
     switch name {
-    case "mlp": return MLP(inputDim: inChannels * inputSize * inputSize, classes: classes, rng: rng)
-    case "cnn_small": return CNNSmall(inChannels: inChannels, classes: classes, rng: rng)
-    case "preact_resnet18": return PreActResNet18(inChannels: inChannels, classes: classes, inputSize: inputSize, rng: rng)
+    case "mlp":
+        guard let d = checkedProduct([inChannels, inputSize, inputSize], limit: maxTensorElements) else {
+            throw TensorError("model", "an MLP input of \(inChannels)×\(inputSize)×\(inputSize) values is too large")
+        }
+        try checkWeightShapes(mlpWeightShapes(inputDim: d, hidden: [500, 500], classes: classes), model: "mlp")
+        return MLP(inputDim: d, classes: classes, rng: rng)
+    case "cnn_small":
+        try checkWeightShapes(CNNSmall.weightShapes(inChannels: inChannels, classes: classes), model: "cnn_small")
+        return CNNSmall(inChannels: inChannels, classes: classes, rng: rng)
+    case "preact_resnet18":
+        try checkWeightShapes(PreActResNet18.weightShapes(inChannels: inChannels, classes: classes), model: "preact_resnet18")
+        return PreActResNet18(inChannels: inChannels, classes: classes, inputSize: inputSize, rng: rng)
     default: throw TensorError("model", "unknown model '\(name)' (expected mlp, cnn_small or preact_resnet18)")
     }
+}
+
+/// Refuses weight shapes over the tensor size limit before a layer is built: layer initialisers
+/// cannot throw, so without this check `nn.linear(10**6, 10**6)` stopped the process in the
+/// initialiser instead of being an error (the script-eval fuzz target found it).
+public func checkWeightShapes(_ shapes: [[Int]], model: String) throws {
+    for s in shapes { _ = try checkedCount(s, op: model) }
+}
+
+/// The weight shapes of `MLP(inputDim:hidden:classes:)`.
+public func mlpWeightShapes(inputDim: Int, hidden: [Int], classes: Int) -> [[Int]] {
+    let dims = [inputDim] + hidden
+    return zip(dims.dropFirst(), dims).map { [$0, $1] } + [[classes, dims.last!]]
+}
+
+extension CNNSmall {
+    /// The weights whose size depends on the arguments (the rest are fixed and small).
+    public static func weightShapes(inChannels: Int, classes: Int) -> [[Int]] { [[32, inChannels, 3, 3], [classes, 128]] }
+}
+
+extension PreActResNet18 {
+    /// The first convolution, the largest fixed one, and the classifier.
+    public static func weightShapes(inChannels: Int, classes: Int) -> [[Int]] { [[64, inChannels, 3, 3], [512, 512, 3, 3], [classes, 512]] }
 }

@@ -52,18 +52,19 @@ func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws -> [Int] {
 }
 
 /// Upper bound on the number of elements a single tensor may hold (2^34 ≈ 17 G elements), so that
-/// absurd sizes fail with an error instead of an allocation trap.
-public let maxTensorElements = 1 << 34
+/// absurd sizes fail with an error instead of an allocation trap. A host may lower it before it
+/// runs anything (the `script-eval` fuzz target sets 2^20, so that no generated program can ask
+/// for gigabytes); it is not meant to change while tensors are being made.
+nonisolated(unsafe) public var maxTensorElements = 1 << 34
 
 func checkedCount(_ shape: [Int], op: String) throws -> Int {
-    var n = 1
-    for d in shape {
-        guard d >= 0 else { throw TensorError(op, "negative dimension \(d) in shape \(shapeString(shape))") }
-        let (p, o) = n.multipliedReportingOverflow(by: d)
-        guard !o, p <= maxTensorElements else {
-            throw TensorError(op, "shape \(shapeString(shape)) is too large (more than \(maxTensorElements) elements)")
-        }
-        n = p
+    if let i = shape.firstIndex(where: { $0 < 0 }) {
+        throw TensorError(op, "negative dimension \(shape[i]) in shape \(shapeString(shape))")
+    }
+    // Zeros count as 1 here, as in the strides (`contiguousStrides`), so that an empty shape
+    // such as [0, 2^40] cannot overflow them.
+    guard let n = checkedProduct(shape, limit: maxTensorElements) else {
+        throw TensorError(op, "shape \(shapeString(shape)) is too large (more than \(maxTensorElements) elements)")
     }
     return n
 }
