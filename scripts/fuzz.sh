@@ -13,7 +13,8 @@
 # committed regression input (Tests/Fuzz/regressions/TARGET/*): each is a crash found once and
 # fixed. A crash, leak, timeout or out-of-memory stops the campaign, saves the input under
 # out/fuzz/artifacts/ and makes this script exit non-zero. Each campaign's last lines go to
-# out/fuzz/logs/TARGET.log; the summary line is "fuzz TARGET: N runs in S s, cov C ft F, corpus K, ok".
+# out/fuzz/logs/TARGET.log; the summary line is "fuzz TARGET: N runs in S s, cov C ft F, corpus K, ok"
+# (cov: coverage points reached, ft: features, libFuzzer's measures; corpus: inputs kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build-fuzz/release/coreg-fuzz
@@ -64,18 +65,19 @@ campaign() {   # TARGET SECONDS [libFuzzer flags]
     "$BIN" --list | cut -f1 | grep -qx "$t" || { echo "fuzz: no target '$t' (scripts/fuzz.sh --list)" >&2; exit 64; }
     gather_seeds "$t"
     mkdir -p "out/fuzz/corpus/$t" "Tests/Fuzz/corpus/$t" out/fuzz/artifacts out/fuzz/logs
-    local log=out/fuzz/logs/$t.log
+    local log=out/fuzz/logs/$t.log leaks
+    leaks=$("$BIN" --list | awk -F'\t' -v t="$t" '$1 == t { print ($3 == "leaks") ? 1 : 0 }')
+    export ASAN_OPTIONS="detect_leaks=$leaks"
+    local limits=(-timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=1024)
     local regressions=(Tests/Fuzz/regressions/"$t"/*)
     if [ -e "${regressions[0]}" ]; then
-        if ! "$BIN" "$t" "${regressions[@]}" > "$log.replay" 2>&1; then
+        if ! "$BIN" "$t" "${limits[@]}" "${regressions[@]}" > "$log.replay" 2>&1; then
             tail -30 "$log.replay" >&2; echo "fuzz $t: a committed regression input fails again" >&2; exit 1
         fi
         echo "fuzz $t: ${#regressions[@]} regression inputs replayed, ok" >&2
     fi
-    local rc=0 leaks
-    leaks=$("$BIN" --list | awk -F'\t' -v t="$t" '$1 == t { print ($3 == "leaks") ? 1 : 0 }')
-    ASAN_OPTIONS="detect_leaks=$leaks${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
-    "$BIN" "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=1024 -print_final_stats=1 \
+    local rc=0
+    "$BIN" "$t" -max_total_time="$secs" "${limits[@]}" -print_final_stats=1 \
         -artifact_prefix="out/fuzz/artifacts/$t-" "$@" \
         "out/fuzz/corpus/$t" "Tests/Fuzz/corpus/$t" "out/fuzz/seeds/$t" > "$log" 2>&1 || rc=$?
     local runs cov ft corp
@@ -86,7 +88,9 @@ campaign() {   # TARGET SECONDS [libFuzzer flags]
         echo "fuzz $t: FAILED after ${runs:-?} runs (exit $rc); the input is under out/fuzz/artifacts/" >&2
         return 1
     fi
-    echo "fuzz $t: ${runs:-?} runs in $secs s, cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}, ok"
+    local took
+    took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | awk '{print $5}' | tail -1)
+    echo "fuzz $t: ${runs:-?} runs in ${took:-$secs} s, cov ${cov:-?} ft ${ft:-?}, corpus ${corp:-?}, ok"
 }
 
 case "${1:-}" in

@@ -88,17 +88,25 @@ struct Mutator {
     }
 }
 
-/// Runs `parse` on `count` mutations of `seed`; every outcome must be a value or a thrown error
-/// (a trap fails the whole run). Returns (parsed, rejected).
+/// Runs `parse` on `count` mutations of `seed`; every outcome must be a value or a
+/// `DataFormatError` that names the file (a trap ends the whole test process). Returns (parsed,
+/// rejected). Coverage-guided fuzzing under AddressSanitizer is scripts/fuzz.sh; these seeded
+/// mutations are the quick, deterministic check that runs with the unit tests.
 @discardableResult
 func fuzz(_ name: String, _ seedBytes: [UInt8], count: Int = 10_000, header: Int = 64, seed: UInt64 = 1,
+          file: StaticString = #filePath, line: UInt = #line,
           _ parse: ([UInt8]) throws -> Void) -> (Int, Int) {
     var m = Mutator(seed: seed)
-    var ok = 0, bad = 0
-    for _ in 0..<count {
+    var ok = 0, bad = 0, wrong: [String] = []
+    for i in 0..<count {
         let b = m.mutate(seedBytes, header: header)
-        do { try parse(b); ok += 1 } catch { bad += 1 }
+        do { try parse(b); ok += 1 } catch let e as DataFormatError where e.description.hasPrefix(e.file) && !e.file.isEmpty {
+            bad += 1
+        } catch {
+            wrong.append("mutation \(i): \(type(of: error)): \(error)")
+        }
     }
-    print("fuzz \(name): \(count) mutated files, \(ok) parsed, \(bad) rejected with errors, 0 crashes")
+    XCTAssertEqual(wrong, [], "\(name): errors that are not located format errors", file: file, line: line)
+    print("fuzz \(name): \(count) mutated files, \(ok) parsed, \(bad) rejected with located format errors, \(wrong.count) other errors")
     return (ok, bad)
 }
