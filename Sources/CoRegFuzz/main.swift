@@ -85,7 +85,7 @@ let targets: [Target] = [
     // Leak detection is off here: a script may build a reference cycle on purpose (a list that
     // holds itself), and script values are reference-counted with no cycle collector, so such a
     // cycle lives until the process ends (docs/fuzzing.md). The interpreter's own cycles are
-    // caught by script-parse and by the checks in InterpreterTests (sys.live_frames).
+    // tested by CycleTests (InterpreterTests) and, for frames, by `sys.live_frames`.
     Target(name: "script-eval", about: "the evaluator with the tensor, nn, optim, coreg and baselines modules, under limits: 20,000 steps, call depth 150, 2^20 elements per tensor, 1 s per input", maxLength: 4096, detectLeaks: false) { bytes in
         let host = Interpreter.Host(maxSteps: 20_000, maxCallDepth: 150)
         let deadline = ProcessInfo.processInfo.systemUptime + 1.0

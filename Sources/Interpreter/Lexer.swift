@@ -199,7 +199,10 @@ struct Lexer {
                 while pos < end && src[pos] != UInt8(ascii: "\n") {
                     let b = src[pos]
                     if inStr != 0 {
-                        if b == UInt8(ascii: "\\") { pos += 1 } else if b == inStr { inStr = 0 }
+                        // An escape skips the next byte, but never past the end: a `\` as the last
+                        // byte once left `pos` beyond `end`, and the next token's column read past
+                        // the source (script-parse fuzz target: index out of range).
+                        if b == UInt8(ascii: "\\") { if pos + 1 < end { pos += 1 } } else if b == inStr { inStr = 0 }
                     } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { inStr = b }
                     else if b == UInt8(ascii: "(") { depth += 1 }
                     else if b == UInt8(ascii: ")") { depth -= 1; if depth == 0 { break } }

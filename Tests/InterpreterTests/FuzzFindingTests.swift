@@ -64,3 +64,16 @@ final class OversizedModelTests: XCTestCase {
         }
     }
 }
+
+/// A `\` as the last byte inside a string nested in an interpolation left the lexer past the end
+/// of the source, and the next token's column read out of bounds (a trap).
+final class LexerEdgeTests: XCTestCase {
+    func testEscapeAtEndOfNestedString() {
+        for text in ["print(\"\\(\"\\", "let s = \"a\\(f(\"\\", "\"\\(\"\\"] {
+            let r = Recorder()
+            guard case .error = Session(host: r.host).evaluate(text, file: "e.coreg") else { XCTFail("\(text) did not fail"); continue }
+            XCTAssertTrue(r.rendered.hasPrefix("e.coreg:1:"), r.rendered)
+            XCTAssertTrue(r.rendered.contains("unfinished"), r.rendered)
+        }
+    }
+}
