@@ -201,13 +201,17 @@ if arguments[1] == "--list" {
     for t in targets { print("\(t.name)\t\(t.maxLength)\t\(t.detectLeaks ? "leaks" : "no-leak-check")\t\(t.about)") }
     exit(0)
 }
-guard let chosen = targets.first(where: { $0.name == arguments[1] }) else {
+// The target is the first argument. libFuzzer re-runs this program for -merge (and -fork) with
+// the flags it was given, which no longer hold the target: the environment carries it there.
+let named = targets.first(where: { $0.name == arguments[1] })
+guard let chosen = named ?? targets.first(where: { $0.name == ProcessInfo.processInfo.environment["COREG_FUZZ_TARGET"] }) else {
     FileHandle.standardError.write(Data("coreg-fuzz: no target '\(arguments[1])'; coreg-fuzz --list names them\n".utf8))
     exit(64)
 }
+setenv("COREG_FUZZ_TARGET", chosen.name, 1)
 if chosen.name == "script-eval" { maxTensorElements = 1 << 20 }
 nonisolated(unsafe) var selected = chosen
-arguments.remove(at: 1)
+if named != nil { arguments.remove(at: 1) }
 if !arguments.contains(where: { $0.hasPrefix("-max_len=") }) { arguments.insert("-max_len=\(chosen.maxLength)", at: 1) }
 if !chosen.detectLeaks, !arguments.contains(where: { $0.hasPrefix("-detect_leaks=") }) { arguments.insert("-detect_leaks=0", at: 1) }
 

@@ -245,6 +245,17 @@ final class FuzzFindingTests: XCTestCase {
         XCTAssertEqual(try VLMAnswers.parse(sparse, file: "a.jsonl", classNames: ["cat", "dog"]).annotation.count, 1001)
     }
 
+    /// A convolution over an empty batch divided by zero when it split the batch into chunks
+    /// (script-eval: `conv(ones(0, 1, 8, 8))`).
+    func testConvolutionOfAnEmptyBatch() throws {
+        let conv = Conv2d(1, 4, kernel: (3, 3), padding: (1, 1), rng: RNG(seed: 0))
+        let y = try conv(try Tensor.zeros([0, 1, 8, 8]))
+        XCTAssertEqual(y.shape, [0, 4, 8, 8])
+        try y.sum().backward()
+        XCTAssertEqual(conv.weight.grad?.shape, [4, 1, 3, 3])
+        XCTAssertEqual(conv.weight.grad?.toFloats().allSatisfy { $0 == 0 }, true)
+    }
+
     /// Values that do not fit int32 are format errors naming the file, not bare tensor errors.
     func testOutOfRangeIntegersNameTheFile() throws {
         assertFormatError(try NPY.read(fixture("i64_big.npy")), [fixture("i64_big.npy"), "outside the int32 range"])

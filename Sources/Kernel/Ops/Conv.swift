@@ -42,6 +42,8 @@ struct ConvGeom {
 /// layer used to get chunks of 83 and 45 images and left one of two threads idle a third of the
 /// time; a 4×4 layer at batch 128 used to be a single chunk, run on one thread.
 func convChunk(_ g: ConvGeom) -> Int {
+    // An empty batch has no chunks (this divided by zero: script-eval found `conv(ones(0, 1, 8, 8))`).
+    guard g.n > 0 else { return 1 }
     let byColumns = 4096 / Swift.max(g.hw, 1)
     let byBuffer = convColumnBudget / Swift.max(g.k * g.hw, 1)
     let most = Swift.max(1, Swift.min(g.n, byColumns, byBuffer))
