@@ -35,13 +35,19 @@ func violation(_ message: String) -> Never {
 /// names the file it was given.
 func fileTarget(_ name: String, _ about: String, maxLength: Int, file: String, _ parse: @escaping ([UInt8]) throws -> Void) -> Target {
     Target(name: name, about: about, maxLength: maxLength) { bytes in
-        do { try parse(bytes) } catch let e as DataFormatError {
-            guard e.description.hasPrefix(e.file), e.file.hasPrefix(file) else { violation("error does not name the file '\(file)': \(e)") }
-        } catch let e as CheckpointError {
-            guard e.description.contains(file) else { violation("error does not name the file '\(file)': \(e)") }
-        } catch {
-            violation("\(name): unexpected \(type(of: error)) (not a located format error): \(error)")
-        }
+        do { try parse(bytes) } catch { requireLocated(error, file: file, target: name) }
+    }
+}
+
+/// The error must be one of the kinds that name their place, and name `file`.
+func requireLocated(_ error: Error, file: String, target: String) {
+    switch error {
+    case let e as DataFormatError:
+        guard e.description.hasPrefix(e.file), e.file.hasPrefix(file) else { violation("error does not name the file '\(file)': \(e)") }
+    case let e as CheckpointError:
+        guard e.description.contains(file) else { violation("error does not name the file '\(file)': \(e)") }
+    default:
+        violation("\(target): unexpected \(type(of: error)) (not a located format error): \(error)")
     }
 }
 
@@ -122,14 +128,9 @@ let targets: [Target] = [
         let before = t.snapshot()
         do {
             try Checkpoint.load(bytes: b, file: "f.ckpt", modules: [("net", t.net)], optimizers: [("opt", t.opt)], rngs: [("data", t.rng)])
-        } catch let e as DataFormatError {
-            guard e.file.hasPrefix("f.ckpt") else { violation("error does not name the file: \(e)") }
-            guard t.snapshot() == before else { violation("a refused checkpoint changed the model or RNG: \(e)") }
-        } catch let e as CheckpointError {
-            guard e.description.contains("f.ckpt") else { violation("error does not name the file: \(e)") }
-            guard t.snapshot() == before else { violation("a refused checkpoint changed the model or RNG: \(e)") }
         } catch {
-            violation("checkpoint: unexpected \(type(of: error)): \(error)")
+            requireLocated(error, file: "f.ckpt", target: "checkpoint")
+            guard t.snapshot() == before else { violation("a refused checkpoint changed the model or RNG: \(error)") }
         }
     },
     fileTarget("json", "JSON: the header reader (offsets, depth limit) and io.read_json's conversion to script values", maxLength: 4096, file: "f.json") { b in

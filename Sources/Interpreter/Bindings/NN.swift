@@ -272,15 +272,14 @@ func registerNNModule(_ r: Registry) {
         return model(MLP(inputDim: d, hidden: hidden, classes: c, rng: try a.rng(3)))
     }
     nn.add("cnn_small(in_channels: int = 1, classes: int = 10, seed: int? = nil)", doc: "The small 3-block CNN (128-d feature).") { a in
-        let i = try a.positive(0, "in_channels"), c = try a.positive(1, "classes")
-        try checkWeightShapes(CNNSmall.weightShapes(inChannels: i, classes: c), model: "nn.cnn_small")
-        return model(CNNSmall(inChannels: i, classes: c, rng: try a.rng(2)))
+        // makeModel checks the weight shapes before it builds anything (input_size is unused here).
+        model(try makeModel("cnn_small", inChannels: try a.positive(0, "in_channels"), inputSize: 1,
+                            classes: try a.positive(1, "classes"), rng: try a.rng(2)))
     }
     nn.add("preact_resnet18(in_channels: int = 3, classes: int = 10, input_size: int = 32, seed: int? = nil)",
            doc: "PreAct ResNet-18 (512-d feature).") { a in
-        let i = try a.positive(0, "in_channels"), c = try a.positive(1, "classes")
-        try checkWeightShapes(PreActResNet18.weightShapes(inChannels: i, classes: c), model: "nn.preact_resnet18")
-        return model(PreActResNet18(inChannels: i, classes: c, inputSize: try a.positive(2, "input_size"), rng: try a.rng(3)))
+        model(try makeModel("preact_resnet18", inChannels: try a.positive(0, "in_channels"), inputSize: try a.positive(2, "input_size"),
+                            classes: try a.positive(1, "classes"), rng: try a.rng(3)))
     }
     nn.add("projection_head(in_dim: int, out_dim: int = 128, seed: int? = nil)",
            doc: "Linear-ReLU-Linear then L2 normalisation (the contrastive head).") { a in

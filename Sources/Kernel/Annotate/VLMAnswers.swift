@@ -158,12 +158,13 @@ public enum VLMAnswers {
         // Without `count`, N is the largest index + 1; an index far beyond the number of answers
         // is a typo or corruption, not a dataset (5555555555 asked for 22 GB of candidates: the
         // annotation-jsonl fuzz target found it), so it is refused with its line.
-        if count == nil, let last = answers.max(by: { $0.0 < $1.0 }), last.0 >= 4 * answers.count + 1024 {
+        let last = answers.max(by: { $0.0 < $1.0 })
+        if count == nil, let last, last.0 >= 4 * answers.count + 1024 {
             throw DataFormatError(file: "\(file):\(last.2)", offset: nil,
                                   expected: "indices up to \(4 * answers.count + 1023) for a file of \(answers.count) answers (pass count= for a sparser file)",
                                   found: "index \(last.0)")
         }
-        let n = count ?? ((answers.map { $0.0 }.max() ?? -1) + 1)
+        let n = count ?? ((last?.0 ?? -1) + 1)
         let c = classNames.count
         var cand = [UInt8](repeating: 0, count: n * c)
         var unmatched: [(index: Int, answer: String)] = [], multiple = 0
